@@ -1,0 +1,246 @@
+"""The `lth` command line: one subcommand per pipeline step, explicit input and output paths.
+
+Each subcommand is a thin shell around library functions so that a Snakemake rule can call it with
+its inputs, outputs and params; bad input ends in one line naming the culprit and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import torch
+
+from lth import checkpoint, data, masks, models
+from lth.checkpoint import Checkpoint
+from lth.errors import LthError
+from lth.io import write_csv
+from lth.specs import ModelSpec, PruneSpec, TrainSpec, parse_mapping
+
+
+def _provenance(args, own_seeds: dict, inherited: Checkpoint | None = None, device=None) -> dict:
+    """Sidecar content: the inputs' seeds plus this step's, the caller's context and the environment."""
+    seeds = dict((inherited.provenance.get("seeds", {}) if inherited else {}))
+    seeds.update(own_seeds)
+    return {
+        "step": args.command,
+        "seeds": seeds,
+        "context": parse_mapping(args.provenance, "--provenance"),
+        "inputs": {k: str(v) for k, v in vars(args).items() if k in INPUT_ARGS and v is not None},
+        "environment": checkpoint.environment(device),
+    }
+
+
+INPUT_ARGS = ("data", "start", "trained", "mask", "weights", "root")
+
+
+def _model_for(ckpt: Checkpoint) -> torch.nn.Module:
+    spec = ModelSpec.from_dict(ckpt.model, "model")
+    info = data.dataset_info(ckpt.dataset)
+    return models.build(spec, info.input_shape, info.num_classes)
+
+
+def _load_into(model: torch.nn.Module, weights: dict, where: str) -> None:
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as exc:
+        raise LthError(f"{where}: weights do not fit the model: {str(exc).splitlines()[0]}") from None
+
+
+def cmd_data(args) -> None:
+    meta = data.prepare(args.dataset, args.root, args.out)
+    print(json.dumps(meta, sort_keys=True))
+
+
+def cmd_init(args) -> None:
+    spec = ModelSpec.from_dict(args.model, "model")
+    info = data.dataset_info(args.dataset)
+    model = models.build(spec, info.input_shape, info.num_classes)
+    models.initialise(model, spec, args.seed)
+    ckpt = Checkpoint(model.state_dict(), masks.full_mask(model), spec.to_dict(), args.dataset)
+    ckpt.provenance = _provenance(args, {"init": args.seed})
+    checkpoint.save(args.out, ckpt)
+
+
+def cmd_train(args) -> None:
+    from lth.training import configure_runtime, resolve_device, train
+
+    configure_runtime(args.threads)
+    device = resolve_device(args.device)
+    spec = TrainSpec.from_dict(args.train, "train")
+    start = checkpoint.load(args.start, "start state")
+    model = _model_for(start)
+    _load_into(model, start.weights, f"start state '{args.start}'")
+    model.to(device)
+    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device)
+    if splits.info.name != start.dataset:
+        raise LthError(f"'{args.data}' holds {splits.info.name} but the start state was built for {start.dataset}")
+    save_at = (args.save_at,) if args.save_at is not None else ()
+    if args.save_at is not None and not args.save_out:
+        raise LthError("--save-at needs --save-out (where to write the weights at that iteration)")
+    result = train(model, start.masks, splits, spec, args.order_seed, start_iteration=args.start_iteration, save_at=save_at)
+
+    base = _provenance(args, {"order": args.order_seed, "split": args.split_seed}, start, device)
+    base.update(train=spec.to_dict(), data=splits.provenance(args.validation_size, args.split_seed))
+    if args.save_at is not None:
+        saved = Checkpoint(result.saved[args.save_at], start.masks, start.model, start.dataset, {**base, "iteration": args.save_at})
+        checkpoint.save(args.save_out, saved)
+    write_csv(args.metrics, result.metrics)
+    final = Checkpoint(result.weights, start.masks, start.model, start.dataset, {**base, "summary": result.summary})
+    checkpoint.save(args.out, final)
+
+
+def cmd_prune(args) -> None:
+    spec = PruneSpec.from_dict(args.prune, "prune")
+    trained = checkpoint.load(args.trained, "trained state")
+    model = _model_for(trained)
+    new = masks.prune(model, trained.weights, trained.masks, spec)
+    prov = _provenance(args, {}, trained)
+    prov.update(prune=spec.to_dict(), counts=masks.counts(new), weights_remaining=masks.fraction_remaining(new))
+    checkpoint.save(args.out, Checkpoint({}, new, trained.model, trained.dataset, prov))
+
+
+def _masked_start(args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint) -> None:
+    masks.check_compatible(weights, mask, f"mask '{args.mask}'")
+    prov = _provenance(args, {**mask_ckpt.provenance.get("seeds", {}), **seeds}, source)
+    prov.update(counts=masks.counts(mask), weights_remaining=masks.fraction_remaining(mask))
+    checkpoint.save(args.out, Checkpoint(masks.apply(weights, mask), mask, source.model, source.dataset, prov))
+
+
+def cmd_rewind(args) -> None:
+    mask_ckpt = checkpoint.load(args.mask, "mask")
+    source = checkpoint.load(args.weights, "rewind weights")
+    _masked_start(args, mask_ckpt, source.weights, mask_ckpt.masks, {}, source)
+
+
+def cmd_control(args) -> None:
+    mask_ckpt = checkpoint.load(args.mask, "mask")
+    source = checkpoint.load(args.weights, "rewind weights")
+    g = torch.Generator().manual_seed(args.seed)
+    mask, weights = mask_ckpt.masks, source.weights
+    if args.kind == "reinit":
+        model = _model_for(source)
+        models.initialise(model, ModelSpec.from_dict(source.model, "model"), args.seed)
+        weights = model.state_dict()
+    elif args.kind == "shuffle":
+        mask = masks.shuffle(mask, g)
+    else:
+        mask = masks.random_mask(mask, g)
+    _masked_start(args, mask_ckpt, weights, mask, {args.kind: args.seed}, source)
+
+
+def cmd_evaluate(args) -> None:
+    from lth.training import configure_runtime, evaluate, resolve_device
+
+    configure_runtime(args.threads)
+    device = resolve_device(args.device)
+    ckpt = checkpoint.load(args.weights, "weights")
+    model = _model_for(ckpt)
+    _load_into(model, masks.apply(ckpt.weights, ckpt.masks), f"weights '{args.weights}'")
+    model.to(device)
+    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device)
+    out = {}
+    for name in args.split:
+        loss, acc = evaluate(model, getattr(splits, name))
+        out[name] = {"loss": loss, "accuracy": acc}
+    print(json.dumps(out, sort_keys=True))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lth", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    def provenance(p):
+        p.add_argument("--provenance", help="YAML/JSON mapping recorded in the output's sidecar (experiment, trial, config slice)")
+
+    def runtime(p):
+        p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
+        p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+
+    def split_args(p):
+        p.add_argument("--validation-size", type=int, default=5000, help="examples held out of training")
+        p.add_argument("--split-seed", type=int, default=0, help="seed choosing the validation examples")
+
+    p = add("data", cmd_data, "read a dataset (downloading when absent) into one tensor file")
+    p.add_argument("--dataset", required=True, help=f"one of: {', '.join(sorted(data.DATASETS))}")
+    p.add_argument("--root", required=True, type=Path, help="data folder in torchvision's layout")
+    p.add_argument("--out", required=True, type=Path)
+
+    p = add("init", cmd_init, "build a model and write its initial weights θ₀ with a full mask")
+    p.add_argument("--model", required=True, help="model spec, e.g. '{name: mlp, hidden: [300, 100], init: glorot_normal}'")
+    p.add_argument("--dataset", required=True, help="dataset the model is for (input shape, classes)")
+    p.add_argument("--seed", required=True, type=int, help="initialisation seed")
+    p.add_argument("--out", required=True, type=Path)
+    provenance(p)
+
+    p = add("train", cmd_train, "train a masked network; write final weights, metrics CSV and early-stop summary")
+    p.add_argument("--data", required=True, type=Path, help="file written by 'lth data'")
+    p.add_argument("--start", required=True, type=Path, help="start state (weights and mask)")
+    p.add_argument("--train", required=True, help="training spec, e.g. '{optimizer: adam, lr: 1.2e-3, iterations: 5000}'")
+    p.add_argument("--order-seed", required=True, type=int, help="data-order seed")
+    p.add_argument("--start-iteration", type=int, default=0, help="iteration the start state is at (late rewinding)")
+    p.add_argument("--save-at", type=int, help="also write the weights at this iteration (for late rewinding)")
+    p.add_argument("--save-out", type=Path, help="where --save-at writes")
+    p.add_argument("--metrics", required=True, type=Path, help="tidy CSV: iteration,split,loss,accuracy")
+    p.add_argument("--out", required=True, type=Path)
+    split_args(p)
+    runtime(p)
+    provenance(p)
+
+    p = add("prune", cmd_prune, "magnitude-prune a trained network one round; write the new mask")
+    p.add_argument("--trained", required=True, type=Path)
+    p.add_argument("--prune", required=True, help="pruning spec, e.g. '{strategy: layerwise, rate: 0.2, output_rate: 0.1}'")
+    p.add_argument("--out", required=True, type=Path)
+    provenance(p)
+
+    p = add("rewind", cmd_rewind, "apply a mask to earlier weights (θ₀, or θ_k for late rewinding)")
+    p.add_argument("--mask", required=True, type=Path)
+    p.add_argument("--weights", required=True, type=Path, help="state to rewind to")
+    p.add_argument("--out", required=True, type=Path)
+    provenance(p)
+
+    p = add("control", cmd_control, "make a control start state: reinit, shuffle or random")
+    p.add_argument("--kind", required=True, choices=["reinit", "shuffle", "random"])
+    p.add_argument("--mask", required=True, type=Path, help="the ticket's mask for this round")
+    p.add_argument("--weights", required=True, type=Path, help="the ticket's rewind state (θ₀ or θ_k)")
+    p.add_argument("--seed", required=True, type=int, help="the control's own seed")
+    p.add_argument("--out", required=True, type=Path)
+    provenance(p)
+
+    p = add("evaluate", cmd_evaluate, "print loss and accuracy of a checkpoint as JSON")
+    p.add_argument("--weights", required=True, type=Path)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--split", nargs="+", default=["test"], choices=["train", "val", "test"])
+    split_args(p)
+    runtime(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    try:
+        args.func(args)
+    except LthError as exc:
+        print(f"lth {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

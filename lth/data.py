@@ -1,0 +1,289 @@
+"""Datasets as whole tensors.
+
+Two steps keep torchvision out of the training path:
+
+1. `prepare()` reads a dataset once (torchvision's MNIST, Fashion-MNIST and CIFAR-10 classes, the
+   CIFAR-10 subset npz, or the synthetic XOR task) and writes its raw train and test tensors
+   (uint8 images, int64 labels) to one safetensors file.
+2. `load_splits()` reads that file, holds a seeded validation set out of the training set,
+   normalises with the dataset's explicit constants and puts every split on the training device,
+   where batches are drawn by indexing (no per-sample PIL transforms, no DataLoader workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from lth.errors import LthError
+from lth.io import atomic_path
+from lth.seeds import derive_seed
+
+
+@dataclass(frozen=True)
+class RawData:
+    """Unnormalised train and test tensors as read from disk (images uint8 N×C×H×W)."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a model needs to know about a dataset, and how its pixels are normalised.
+
+    Images are scaled to [0, 1] and then standardised per channel with ``mean``/``std`` (the usual
+    published statistics of the training set), so normalisation is explicit and recorded.
+    """
+
+    name: str
+    input_shape: tuple[int, ...]
+    num_classes: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    scale: float  # raw value that maps to 1.0 (255 for images, 1 for XOR features)
+    reader: Callable[[Path], RawData]
+
+    def normalisation(self) -> dict:
+        return {"scale": self.scale, "mean": list(self.mean), "std": list(self.std)}
+
+
+@contextlib.contextmanager
+def _writable_root(root: Path, entries: list[str]) -> Iterator[Path]:
+    """Yield a root torchvision may write to.
+
+    torchvision extracts archives beside them, so a read-only data folder (a shared mirror) is
+    mirrored into a temporary folder of symlinks; the checksums are still verified on the
+    originals and nothing is copied.
+    """
+    if os.access(root, os.W_OK):
+        yield root
+        return
+    with tempfile.TemporaryDirectory(prefix="lth-data-") as tmp:
+        for entry in entries:
+            source = root / entry
+            if source.is_dir():
+                for path in source.rglob("*"):
+                    target = Path(tmp) / entry / path.relative_to(source)
+                    if path.is_dir():
+                        target.mkdir(parents=True, exist_ok=True)
+                    else:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.symlink_to(path.resolve())
+            elif source.exists():
+                (Path(tmp) / entry).symlink_to(source.resolve())
+        yield Path(tmp)
+
+
+def _torchvision(cls_name: str, entries: list[str]) -> Callable[[Path], RawData]:
+    def read(root: Path) -> RawData:
+        import torchvision.datasets as tvd
+
+        cls = getattr(tvd, cls_name)
+        try:
+            with _writable_root(root, entries) as usable:
+                train = cls(str(usable), train=True, download=True)
+                test = cls(str(usable), train=False, download=True)
+                parts = [_images(train), _labels(train), _images(test), _labels(test)]
+        except (OSError, RuntimeError) as exc:
+            expected = _expected_files(cls)
+            raise LthError(
+                f"{cls_name} is not under '{root}' and could not be downloaded "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                f"expected {', '.join(expected)} (set data_root to the folder that holds them)"
+            ) from None
+        return RawData(*parts)
+
+    return read
+
+
+def _expected_files(cls) -> list[str]:
+    if hasattr(cls, "resources"):  # MNIST family: list of (url or name, md5)
+        folder = cls.__name__
+        return [f"{folder}/raw/{Path(str(r[0])).name}" for r in cls.resources]
+    return [getattr(cls, "filename", cls.__name__)]
+
+
+def _images(ds) -> torch.Tensor:
+    data = torch.as_tensor(np.asarray(ds.data))
+    if data.ndim == 3:  # N×H×W grayscale
+        return data.unsqueeze(1).contiguous()
+    return data.permute(0, 3, 1, 2).contiguous()  # N×H×W×C -> N×C×H×W
+
+
+def _labels(ds) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(ds.targets), dtype=torch.int64)
+
+
+CIFAR10_SUBSET_FILE = "cifar10-subset/cifar10_exact_subset.npz"
+
+
+def _read_cifar10_subset(root: Path) -> RawData:
+    """Read the real-image CIFAR-10 subset (official 3072-byte rows: R, G, B planes of 32×32)."""
+    path = root if root.suffix == ".npz" else root / CIFAR10_SUBSET_FILE
+    if not path.is_file():
+        raise LthError(f"cifar10_subset: file not found: '{path}' (expected {CIFAR10_SUBSET_FILE} under data_root)")
+    with np.load(path, allow_pickle=False) as npz:
+        missing = {"train_data", "train_index", "test_data", "test_index", "train_labels_all", "test_labels_all"} - set(npz.files)
+        if missing:
+            raise LthError(f"cifar10_subset: '{path}' lacks arrays {sorted(missing)}")
+        train_x = torch.from_numpy(npz["train_data"].reshape(-1, 3, 32, 32).copy())
+        test_x = torch.from_numpy(npz["test_data"].reshape(-1, 3, 32, 32).copy())
+        train_y = torch.from_numpy(npz["train_labels_all"][npz["train_index"]].astype(np.int64))
+        test_y = torch.from_numpy(npz["test_labels_all"][npz["test_index"]].astype(np.int64))
+    return RawData(train_x, train_y, test_x, test_y)
+
+
+XOR_TRAIN, XOR_TEST, XOR_NOISE = 10000, 2000, 0.1
+
+
+def _read_xor(root: Path) -> RawData:
+    """Synthetic XOR: the four corners of the unit square with Gaussian jitter, label x1 XOR x2.
+
+    Seeded by a fixed seed (the task is the same for everyone); ``root`` is unused.
+    """
+    g = torch.Generator().manual_seed(derive_seed("xor"))
+
+    def sample(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        corners = torch.randint(0, 2, (n, 2), generator=g)
+        x = corners.float() + XOR_NOISE * torch.randn(n, 2, generator=g)
+        return x, (corners[:, 0] ^ corners[:, 1]).long()
+
+    return RawData(*sample(XOR_TRAIN), *sample(XOR_TEST))
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in [
+        DatasetInfo("mnist", (1, 28, 28), 10, (0.1307,), (0.3081,), 255.0, _torchvision("MNIST", ["MNIST"])),
+        DatasetInfo(
+            "fashion_mnist", (1, 28, 28), 10, (0.2860,), (0.3530,), 255.0,
+            _torchvision("FashionMNIST", ["FashionMNIST"]),
+        ),
+        DatasetInfo(
+            "cifar10", (3, 32, 32), 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 255.0,
+            _torchvision("CIFAR10", ["cifar-10-batches-py", "cifar-10-python.tar.gz"]),
+        ),
+        DatasetInfo(
+            "cifar10_subset", (3, 32, 32), 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 255.0,
+            _read_cifar10_subset,
+        ),
+        DatasetInfo("xor", (2,), 2, (0.0,), (1.0,), 1.0, _read_xor),
+    ]
+}
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    if name not in DATASETS:
+        raise LthError(f"unknown dataset '{name}' (known: {', '.join(sorted(DATASETS))})")
+    return DATASETS[name]
+
+
+def prepare(name: str, root: str | os.PathLike, out: str | os.PathLike) -> dict:
+    """Read dataset ``name`` from ``root`` (downloading when absent) and write its tensors to ``out``."""
+    info = dataset_info(name)
+    raw = info.reader(Path(root))
+    meta = {
+        "dataset": name,
+        "root": str(root),
+        "train_examples": str(len(raw.train_y)),
+        "test_examples": str(len(raw.test_y)),
+        "normalisation": json.dumps(info.normalisation()),
+    }
+    tensors = {"train_x": raw.train_x, "train_y": raw.train_y, "test_x": raw.test_x, "test_y": raw.test_y}
+    with atomic_path(out) as tmp:
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=meta)
+    return meta
+
+
+def read_prepared(path: str | os.PathLike) -> tuple[str, RawData]:
+    """Read a file written by `prepare` (safetensors: no pickle is ever loaded)."""
+    path = Path(path)
+    if not path.is_file():
+        raise LthError(f"prepared data file not found: '{path}' (run 'lth data' first)")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            name = (f.metadata() or {}).get("dataset")
+            tensors = {k: f.get_tensor(k) for k in ("train_x", "train_y", "test_x", "test_y")}
+    except Exception as exc:  # safetensors raises several types for a corrupt or foreign file
+        raise LthError(f"'{path}' is not a prepared lth dataset ({exc})") from None
+    if name not in DATASETS:
+        raise LthError(f"'{path}' names an unknown dataset {name!r}")
+    return name, RawData(**tensors)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split: normalised inputs and labels, both on the training device."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: Split
+    val: Split
+    test: Split
+    info: DatasetInfo
+
+    def provenance(self, validation_size: int, split_seed: int) -> dict:
+        return {
+            "dataset": self.info.name,
+            "train_examples": len(self.train),
+            "validation_examples": len(self.val),
+            "test_examples": len(self.test),
+            "validation_size": validation_size,
+            "split_seed": split_seed,
+            "normalisation": self.info.normalisation(),
+        }
+
+
+def validation_indices(n_train: int, validation_size: int, split_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the kept training examples and of the held-out validation examples."""
+    if validation_size >= n_train:
+        raise LthError(f"validation_size {validation_size} must be smaller than the {n_train} training examples")
+    g = torch.Generator().manual_seed(derive_seed(split_seed, "validation"))
+    perm = torch.randperm(n_train, generator=g)
+    return perm[validation_size:].sort().values, perm[:validation_size].sort().values
+
+
+def _normalise(x: torch.Tensor, info: DatasetInfo, device: torch.device) -> torch.Tensor:
+    x = x.to(device=device, dtype=torch.float32) / info.scale
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean = torch.tensor(info.mean, device=device).view(shape)
+    std = torch.tensor(info.std, device=device).view(shape)
+    return ((x - mean) / std).contiguous()
+
+
+def load_splits(path: str | os.PathLike, validation_size: int, split_seed: int, device: torch.device | str = "cpu") -> Splits:
+    """Load a prepared dataset as normalised train/validation/test tensors on ``device``."""
+    device = torch.device(device)
+    name, raw = read_prepared(path)
+    info = DATASETS[name]
+    keep, held = validation_indices(len(raw.train_y), validation_size, split_seed)
+
+    def split(x: torch.Tensor, y: torch.Tensor) -> Split:
+        return Split(_normalise(x, info, device), y.to(device))
+
+    return Splits(
+        train=split(raw.train_x[keep], raw.train_y[keep]),
+        val=split(raw.train_x[held], raw.train_y[held]),
+        test=split(raw.test_x, raw.test_y),
+        info=info,
+    )

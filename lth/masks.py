@@ -1,0 +1,139 @@
+"""Binary masks, magnitude pruning and the three controls.
+
+A mask is a dict from a prunable weight's name to a bool tensor of the same shape (True = kept).
+
+Rounding rule (exact and the same everywhere): a round at rate p removes
+``n_removed(n, p) = floor(p·n + 1/2)`` of the n weights that survive in a layer (layerwise) or in
+all prunable layers together (global), i.e. p·n rounded to the nearest integer, halves up. After
+r rounds a layer of N weights therefore keeps exactly ``survivors(N, p, r)`` weights. Among equal
+magnitudes the weight with the lower flat index is kept, so masks are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from lth.errors import LthError
+
+Mask = dict[str, torch.Tensor]
+
+
+def n_removed(surviving: int, rate: float) -> int:
+    """Number of weights one round at ``rate`` removes from ``surviving`` (nearest, halves up)."""
+    return int(math.floor(round(rate * surviving, 9) + 0.5))
+
+
+def survivors(total: int, rate: float, rounds: int) -> int:
+    """Weights left after ``rounds`` rounds of pruning ``rate`` of the survivors each round."""
+    left = total
+    for _ in range(rounds):
+        left -= n_removed(left, rate)
+    return left
+
+
+def full_mask(model: nn.Module) -> Mask:
+    """All-ones mask over the model's prunable weights."""
+    params = dict(model.named_parameters())
+    return {name: torch.ones_like(params[name], dtype=torch.bool, device="cpu") for name in model.prunable_layers()}
+
+
+def counts(mask: Mask) -> dict[str, int]:
+    return {name: int(m.sum()) for name, m in mask.items()}
+
+
+def fraction_remaining(mask: Mask) -> float:
+    return sum(counts(mask).values()) / sum(m.numel() for m in mask.values())
+
+
+def _keep_largest(scores: torch.Tensor, keep: int) -> torch.Tensor:
+    """Bool tensor marking the ``keep`` largest scores (ties: lower flat index wins)."""
+    flat = scores.flatten()
+    order = torch.argsort(flat, descending=True, stable=True)
+    kept = torch.zeros_like(flat, dtype=torch.bool)
+    kept[order[:keep]] = True
+    return kept.view_as(scores)
+
+
+def _scores(weights: dict[str, torch.Tensor], mask: Mask, name: str) -> torch.Tensor:
+    """|w| for surviving weights, -inf for pruned ones (so they are never revived)."""
+    w = weights[name].detach().to("cpu", torch.float64).abs()
+    return torch.where(mask[name], w, torch.full_like(w, -math.inf))
+
+
+def check_compatible(weights: dict[str, torch.Tensor], mask: Mask, where: str = "mask") -> None:
+    """Raise LthError naming the first layer whose mask is missing or has the wrong shape."""
+    for name, m in mask.items():
+        if name not in weights:
+            raise LthError(f"{where}: layer '{name}' is not in the weights (have: {', '.join(sorted(weights))})")
+        if tuple(m.shape) != tuple(weights[name].shape):
+            raise LthError(
+                f"{where}: layer '{name}' has shape {tuple(m.shape)} but the weights have {tuple(weights[name].shape)}"
+            )
+
+
+def prune_layerwise(weights: dict[str, torch.Tensor], mask: Mask, rates: dict[str, float]) -> Mask:
+    """Remove, in each layer, the ``rates[layer]`` fraction of its surviving weights of smallest |w|."""
+    check_compatible(weights, mask)
+    new = {}
+    for name, m in mask.items():
+        alive = int(m.sum())
+        new[name] = _keep_largest(_scores(weights, mask, name), alive - n_removed(alive, rates[name]))
+    return new
+
+
+def prune_global(weights: dict[str, torch.Tensor], mask: Mask, rate: float, layers: list[str] | None = None) -> Mask:
+    """Remove the ``rate`` fraction of all surviving weights in ``layers`` (default: all) pooled.
+
+    Layers left out of ``layers`` keep their mask unchanged (e.g. a ResNet's output layer).
+    """
+    check_compatible(weights, mask)
+    layers = list(mask) if layers is None else layers
+    pooled = torch.cat([_scores(weights, mask, name).flatten() for name in layers])
+    alive = int(torch.isfinite(pooled).sum())
+    kept = _keep_largest(pooled, alive - n_removed(alive, rate))
+    new, start = dict(mask), 0
+    for name in layers:
+        size = mask[name].numel()
+        new[name] = kept[start : start + size].view_as(mask[name])
+        start += size
+    return new
+
+
+def layer_rates(model: nn.Module, spec) -> dict[str, float]:
+    """Per-layer rate for layerwise pruning from a `PruneSpec` and the model's layer kinds."""
+    return {name: spec.rate_for(kind) for name, kind in model.prunable_layers().items()}
+
+
+def prune(model: nn.Module, weights: dict[str, torch.Tensor], mask: Mask, spec) -> Mask:
+    """One round of magnitude pruning as the `PruneSpec` says (layerwise or global)."""
+    if spec.strategy == "global":
+        return prune_global(weights, mask, spec.rate)
+    return prune_layerwise(weights, mask, layer_rates(model, spec))
+
+
+def shuffle(mask: Mask, generator: torch.Generator) -> Mask:
+    """Permute each layer's mask positions uniformly at random (same per-layer counts)."""
+    out = {}
+    for name, m in mask.items():
+        perm = torch.randperm(m.numel(), generator=generator)
+        out[name] = m.flatten()[perm].view_as(m)
+    return out
+
+
+def random_mask(mask: Mask, generator: torch.Generator) -> Mask:
+    """A fresh uniformly random mask with the same per-layer counts, drawn without looking at ``mask``'s positions."""
+    out = {}
+    for name, count in counts(mask).items():
+        kept = torch.zeros(mask[name].numel(), dtype=torch.bool)
+        kept[torch.randperm(kept.numel(), generator=generator)[:count]] = True
+        out[name] = kept.view_as(mask[name])
+    return out
+
+
+def apply(weights: dict[str, torch.Tensor], mask: Mask) -> dict[str, torch.Tensor]:
+    """Weights with pruned entries set to exactly zero (a new dict; unmasked tensors are shared)."""
+    check_compatible(weights, mask)
+    return {name: (w * mask[name].to(w.device, w.dtype) if name in mask else w) for name, w in weights.items()}

@@ -1,0 +1,219 @@
+"""Typed hyperparameters for models, training and pruning.
+
+The pipeline passes each job only the slice of the config it depends on, as YAML/JSON text; these
+dataclasses parse that text, reject unknown keys and wrong types with a message naming the key,
+and fill in the papers' defaults. `to_dict()` gives the canonical form that is recorded in every
+output's provenance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+import yaml
+
+from lth.errors import LthError
+
+
+def parse_mapping(text_or_mapping: str | Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+    """Accept a mapping, or YAML/JSON text (as given on the command line) that holds one."""
+    if text_or_mapping is None:
+        return {}
+    if isinstance(text_or_mapping, Mapping):
+        return dict(text_or_mapping)
+    try:
+        value = yaml.safe_load(text_or_mapping)
+    except yaml.YAMLError as exc:
+        raise LthError(f"{where}: not valid YAML/JSON: {exc}".splitlines()[0]) from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LthError(f"{where}: expected a mapping such as '{{name: mlp}}', got {value!r}")
+    return value
+
+
+def _check_type(value: Any, annotation: Any, key: str) -> Any:
+    """Coerce ``value`` to the field's annotated type or raise naming ``key``."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Union or (origin is not None and type(None) in args):
+        if value is None:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _check_type(value, inner[0], key)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise LthError(f"{key}: expected a list, got {value!r}")
+        return tuple(_check_type(v, args[0], key) for v in value)
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise LthError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise LthError(f"{key}: expected an integer, got {value!r}")
+        return value
+    if annotation is str:
+        if not isinstance(value, str):
+            raise LthError(f"{key}: expected a string, got {value!r}")
+        return value
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise LthError(f"{key}: expected true or false, got {value!r}")
+        return value
+    return value
+
+
+def _choice(value: str, allowed: typing.Iterable[str], key: str) -> None:
+    allowed = sorted(allowed)
+    if value not in allowed:
+        raise LthError(f"{key}: unknown value '{value}' (allowed: {', '.join(allowed)})")
+
+
+class Spec:
+    """Base for the hyperparameter dataclasses: strict parsing and a canonical dict form."""
+
+    @classmethod
+    def from_dict(cls, data: str | Mapping[str, Any] | None, where: str | None = None):
+        where = where or cls.__name__
+        data = parse_mapping(data, where)
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise LthError(
+                f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(names))})"
+            )
+        values = {k: _check_type(v, hints[k], f"{where}.{k}") for k, v in data.items()}
+        obj = cls(**values)
+        obj.validate(where)
+        return obj
+
+    def validate(self, where: str) -> None:
+        """Check value ranges; subclasses raise LthError naming ``where.key``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+INITIALISERS = ("glorot_normal", "normal", "kaiming_normal")
+
+
+@dataclass(frozen=True)
+class ModelSpec(Spec):
+    """Architecture and initialiser. ``hidden`` is used by ``mlp`` (LeNet-300-100 = [300, 100])."""
+
+    name: str = "mlp"
+    hidden: tuple[int, ...] = (300, 100)
+    init: str = "glorot_normal"
+    init_std: float = 0.1  # only for init: normal (the first LTH version used N(0, 0.1))
+
+    def validate(self, where: str) -> None:
+        from lth.models import MODELS
+
+        _choice(self.name, MODELS, f"{where}.name")
+        _choice(self.init, INITIALISERS, f"{where}.init")
+        if any(h <= 0 for h in self.hidden):
+            raise LthError(f"{where}.hidden: widths must be positive, got {list(self.hidden)}")
+        if self.init_std <= 0:
+            raise LthError(f"{where}.init_std: must be positive, got {self.init_std}")
+
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainSpec(Spec):
+    """Optimiser, schedule and budget. Iterations count optimiser steps, as in the papers."""
+
+    optimizer: str = "adam"
+    lr: float = 1.2e-3
+    batch_size: int = 60
+    iterations: int = 50000
+    eval_every: int = 100
+    momentum: float = 0.9  # sgd only
+    weight_decay: float = 0.0
+    warmup: int = 0  # iterations of linear learning-rate warmup from 0
+    milestones: tuple[int, ...] = ()  # iterations at which the learning rate is multiplied by gamma
+    gamma: float = 0.1
+    eval_batch_size: int = 10000
+
+    def validate(self, where: str) -> None:
+        _choice(self.optimizer, OPTIMIZERS, f"{where}.optimizer")
+        for key in ("lr", "batch_size", "iterations", "eval_every", "eval_batch_size"):
+            if getattr(self, key) <= 0:
+                raise LthError(f"{where}.{key}: must be positive, got {getattr(self, key)}")
+        if self.warmup < 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1:
+            raise LthError(f"{where}: warmup and weight_decay must be >= 0 and momentum in [0, 1)")
+        if list(self.milestones) != sorted(self.milestones):
+            raise LthError(f"{where}.milestones: must be increasing, got {list(self.milestones)}")
+
+    def lr_at(self, iteration: int) -> float:
+        """Learning rate for the step that starts at ``iteration`` (warmup, then step decay)."""
+        lr = self.lr
+        if self.warmup and iteration < self.warmup:
+            lr *= (iteration + 1) / self.warmup
+        for milestone in self.milestones:
+            if iteration >= milestone:
+                lr *= self.gamma
+        return lr
+
+
+STRATEGIES = ("layerwise", "global")
+
+
+@dataclass(frozen=True)
+class PruneSpec(Spec):
+    """How much to prune per round.
+
+    ``rate`` is the fraction of each layer's *surviving* weights removed per round; the output layer
+    uses ``output_rate`` (default: half of ``rate``, as in the LTH paper), convolutional layers
+    ``conv_rate`` (default: ``rate``). With ``strategy: global`` one ``rate`` applies to all
+    prunable weights pooled together.
+    """
+
+    strategy: str = "layerwise"
+    rate: float = 0.2
+    output_rate: float | None = None
+    conv_rate: float | None = None
+    rounds: int = 1
+
+    def validate(self, where: str) -> None:
+        _choice(self.strategy, STRATEGIES, f"{where}.strategy")
+        for key in ("rate", "output_rate", "conv_rate"):
+            value = getattr(self, key)
+            if value is not None and not 0.0 <= value < 1.0:
+                raise LthError(f"{where}.{key}: must be in [0, 1), got {value}")
+        if self.rounds < 0:
+            raise LthError(f"{where}.rounds: must be >= 0, got {self.rounds}")
+
+    def rate_for(self, kind: str) -> float:
+        """Per-round rate for a layer of the given kind ('fc', 'conv' or 'output')."""
+        if kind == "output":
+            return self.output_rate if self.output_rate is not None else self.rate / 2
+        if kind == "conv":
+            return self.conv_rate if self.conv_rate is not None else self.rate
+        return self.rate
+
+
+@dataclass(frozen=True)
+class DataSpec(Spec):
+    """Which dataset, and how the validation set is held out of the training set."""
+
+    dataset: str = "mnist"
+    validation_size: int = 5000
+    split_seed: int = 0
+
+    def validate(self, where: str) -> None:
+        from lth.data import DATASETS
+
+        _choice(self.dataset, DATASETS, f"{where}.dataset")
+        if self.validation_size < 0:
+            raise LthError(f"{where}.validation_size: must be >= 0, got {self.validation_size}")
+
+
+__all__ = ["DataSpec", "ModelSpec", "PruneSpec", "TrainSpec", "parse_mapping"]
