@@ -11,6 +11,7 @@ safetensors never unpickles, so loading a file from someone else is safe.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import os
 import platform
@@ -58,13 +59,14 @@ def git_commit() -> str | None:
 
 
 def environment(device: str | torch.device | None = None) -> dict:
-    """Versions, device and commit: recorded in every output."""
-    import torchvision
+    """Versions, device and commit: recorded in every output.
 
+    torchvision's version is read from its package metadata: importing it costs seconds per job.
+    """
     env = {
         "lth": lth.__version__,
         "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
+        "torchvision": importlib.metadata.version("torchvision"),
         "python": platform.python_version(),
         "git_commit": git_commit(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

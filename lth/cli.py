@@ -84,7 +84,13 @@ def cmd_train(args) -> None:
     result = train(model, start.masks, splits, spec, args.order_seed, start_iteration=args.start_iteration, save_at=save_at)
 
     base = _provenance(args, {"order": args.order_seed, "split": args.split_seed}, start, device)
-    base.update(train=spec.to_dict(), data=splits.provenance(args.validation_size, args.split_seed))
+    base.update(
+        train=spec.to_dict(),
+        data=splits.provenance(args.validation_size, args.split_seed),
+        counts=masks.counts(start.masks),
+        sizes={name: m.numel() for name, m in start.masks.items()},
+        start_iteration=args.start_iteration,
+    )
     if args.save_at is not None:
         saved = Checkpoint(result.saved[args.save_at], start.masks, start.model, start.dataset, {**base, "iteration": args.save_at})
         checkpoint.save(args.save_out, saved)
@@ -130,6 +136,22 @@ def cmd_control(args) -> None:
     else:
         mask = masks.random_mask(mask, g)
     _masked_start(args, mask_ckpt, weights, mask, {args.kind: args.seed}, source)
+
+
+def cmd_summarize(args) -> None:
+    from lth.summary import collect
+
+    summary, curves = collect(args.trained, args.metrics)
+    write_csv(args.out, summary)
+    write_csv(args.curves, curves)
+
+
+def cmd_plot(args) -> None:
+    import pandas as pd
+
+    from lth.figures import render
+
+    render(pd.read_csv(args.summary), pd.read_csv(args.curves), args.outdir, args.title)
 
 
 def cmd_evaluate(args) -> None:
@@ -215,6 +237,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", required=True, type=int, help="the control's own seed")
     p.add_argument("--out", required=True, type=Path)
     provenance(p)
+
+    p = add("summarize", cmd_summarize, "tabulate trained networks: one summary row each, plus all curves")
+    p.add_argument("--trained", nargs="+", required=True, type=Path, help="training sidecars (trained.json)")
+    p.add_argument("--metrics", nargs="+", required=True, type=Path, help="their metrics CSVs, same order")
+    p.add_argument("--out", required=True, type=Path, help="summary CSV")
+    p.add_argument("--curves", required=True, type=Path, help="CSV of every evaluation of every run")
+
+    p = add("plot", cmd_plot, "render the paper-style figures (PNG and PDF) from the summary tables")
+    p.add_argument("--summary", required=True, type=Path)
+    p.add_argument("--curves", required=True, type=Path)
+    p.add_argument("--outdir", required=True, type=Path)
+    p.add_argument("--title", default="", help="figure title (experiment and settings)")
 
     p = add("evaluate", cmd_evaluate, "print loss and accuracy of a checkpoint as JSON")
     p.add_argument("--weights", required=True, type=Path)

@@ -1,0 +1,25 @@
+# lth: the Lottery Ticket Hypothesis, end to end.
+# Edit config.yaml (or pass --configfile), then `snakemake --cores 8 --use-conda`.
+# All science lives in the `lth` package; rules only wire its CLI into a DAG.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/imp.smk"
+include: "workflow/rules/analysis.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,79 @@
+"""One experiment of the config: typed, validated, with its seeds.
+
+The pipeline (workflow/rules/common.smk) turns each entry of ``experiments:`` into an
+`Experiment`, so every default and check lives here, testable without Snakemake, and each job
+gets only the canonical slice it depends on (``params``), which keeps re-runs incremental.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from lth.errors import LthError
+from lth.seeds import derive_seed
+from lth.specs import DataSpec, ModelSpec, PruneSpec, TrainSpec
+
+CONTROLS = ("reinit", "shuffle", "random")
+KEYS = ("dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials", "controls", "seed")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    data: DataSpec
+    model: ModelSpec
+    train: TrainSpec
+    prune: PruneSpec
+    rewind_iteration: int = 0
+    trials: int = 1
+    controls: tuple[str, ...] = ()
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, name: str, cfg: Mapping[str, Any]) -> "Experiment":
+        where = f"experiments.{name}"
+        unknown = sorted(set(cfg) - set(KEYS))
+        if unknown:
+            raise LthError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(KEYS))})")
+        data = DataSpec.from_dict(
+            {k: cfg[k] for k in ("dataset", "validation_size", "split_seed") if k in cfg}, where
+        )
+        controls = tuple(cfg.get("controls", ()))
+        for control in controls:
+            if control not in CONTROLS:
+                raise LthError(f"{where}.controls: unknown control '{control}' (allowed: {', '.join(CONTROLS)})")
+        exp = cls(
+            name=name,
+            data=data,
+            model=ModelSpec.from_dict(cfg.get("model"), f"{where}.model"),
+            train=TrainSpec.from_dict(cfg.get("train"), f"{where}.train"),
+            prune=PruneSpec.from_dict(cfg.get("prune"), f"{where}.prune"),
+            rewind_iteration=int(cfg.get("rewind_iteration", 0)),
+            trials=int(cfg.get("trials", 1)),
+            controls=controls,
+            seed=int(cfg.get("seed", 0)),
+        )
+        if not 0 <= exp.rewind_iteration < exp.train.iterations:
+            raise LthError(
+                f"{where}.rewind_iteration: {exp.rewind_iteration} must be in [0, train.iterations={exp.train.iterations})"
+            )
+        if exp.trials < 1:
+            raise LthError(f"{where}.trials: must be at least 1, got {exp.trials}")
+        return exp
+
+    # Seeds: one per purpose, derived from (experiment seed, trial, purpose). The data order is the
+    # same for every round and variant of a trial, so a ticket and its controls differ only in
+    # their start state, and late rewinding continues round 0's order from iteration k.
+    def init_seed(self, trial: int) -> int:
+        return derive_seed(self.seed, "trial", trial, "init")
+
+    def order_seed(self, trial: int) -> int:
+        return derive_seed(self.seed, "trial", trial, "order")
+
+    def control_seed(self, trial: int, round_: int, kind: str) -> int:
+        return derive_seed(self.seed, "trial", trial, "round", round_, "control", kind)
+
+    def variants(self, round_: int) -> list[str]:
+        """Networks trained at a round: the ticket, plus the controls from round 1 on."""
+        return ["ticket", *self.controls] if round_ > 0 else ["ticket"]

@@ -1,0 +1,120 @@
+"""Paper-style figures (LTH Figures 3-4) from the summary tables.
+
+Every figure is written as PNG (for the report and README) and PDF (for papers), atomically.
+Lines show the mean over trials; error bars span the minimum and maximum, as in the LTH paper.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
+
+from lth.io import atomic_path  # noqa: E402
+from lth.summary import VARIANT_ORDER  # noqa: E402
+
+STYLE = {
+    "ticket": dict(color="tab:blue", marker="o", label="winning ticket (rewind)"),
+    "reinit": dict(color="tab:orange", marker="s", linestyle="--", label="random reinit"),
+    "shuffle": dict(color="tab:green", marker="^", linestyle="-.", label="shuffled mask"),
+    "random": dict(color="tab:red", marker="v", linestyle=":", label="random pruning"),
+}
+# Sparsities (percent of weights remaining) shown in LTH Figure 3 (left).
+CURVE_LEVELS = (100.0, 51.3, 21.1, 7.0, 3.6, 1.9)
+FIGURES = ("accuracy", "early_stop", "curves")
+
+plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 150})
+
+
+def _save(fig, outdir: Path, stem: str) -> None:
+    for ext in ("png", "pdf"):
+        with atomic_path(outdir / f"{stem}.{ext}") as tmp:
+            fig.savefig(tmp, format=ext, bbox_inches="tight")
+    plt.close(fig)
+
+
+PERCENT_TICKS = (100, 50, 20, 10, 5, 2, 1, 0.5, 0.2, 0.1)
+
+
+def _percent_axis(ax, values) -> None:
+    ax.set_xscale("log")
+    lo, hi = min(values) / 1.25, max(values) * 1.25
+    ax.set_xlim(hi, lo)  # dense (100%) on the left, as in the paper
+    ticks = [t for t in PERCENT_TICKS if lo <= t <= hi]
+    if len(ticks) < 3:  # a short run: label the sparsities themselves
+        ticks = sorted({round(v, 1) for v in values})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("percent of weights remaining")
+
+
+def _by_variant(summary: pd.DataFrame, column: str):
+    for variant in VARIANT_ORDER:
+        part = summary[summary["variant"] == variant]
+        if part.empty:
+            continue
+        stats = part.groupby("round").agg(
+            x=("weights_remaining", "mean"), mean=(column, "mean"), lo=(column, "min"), hi=(column, "max")
+        )
+        yield variant, stats
+
+
+def _metric_vs_sparsity(summary: pd.DataFrame, column: str, ylabel: str, title: str, scale: float):
+    fig, ax = plt.subplots(figsize=(4.6, 3.4))
+    xs = []
+    for variant, s in _by_variant(summary, column):
+        x = s["x"] * 100
+        xs.extend(x)
+        mean, lo, hi = s["mean"] * scale, s["lo"] * scale, s["hi"] * scale
+        ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], capsize=2, markersize=3, linewidth=1.2, **STYLE[variant])
+    _percent_axis(ax, xs)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def _curves(curves: pd.DataFrame, title: str):
+    test = curves[(curves["split"] == "test")]
+    levels = test.groupby("round")["weights_remaining"].mean() * 100
+    chosen = []
+    for target in CURVE_LEVELS:
+        nearest = (levels - target).abs().idxmin()
+        if abs(levels[nearest] - target) / target < 0.15 and nearest not in chosen:
+            chosen.append(nearest)
+    if len(chosen) < 2:  # short runs: show up to six rounds spread over the schedule
+        rounds = list(levels.index)
+        step = max(1, -(-len(rounds) // 6))
+        chosen = rounds[::step]
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2), sharey=True)
+    cmap = plt.get_cmap("viridis")
+    for ax, variant in zip(axes, ["ticket", "reinit"]):
+        for i, round_ in enumerate(chosen):
+            part = test[(test["round"] == round_) & (test["variant"] == ("ticket" if round_ == 0 else variant))]
+            if part.empty:
+                continue
+            mean = part.groupby("iteration")["accuracy"].mean() * 100
+            ax.plot(mean.index, mean.values, color=cmap(i / max(1, len(chosen) - 1)), linewidth=1.1,
+                    label=f"{levels[round_]:.1f}%")
+        ax.set_title(f"{STYLE[variant]['label']}")
+        ax.set_xlabel("training iterations")
+        ax.legend(fontsize=7, title="remaining", title_fontsize=7)
+    axes[0].set_ylabel("test accuracy (%)")
+    fig.suptitle(title, y=1.02)
+    return fig
+
+
+def render(summary: pd.DataFrame, curves: pd.DataFrame, outdir: str | os.PathLike, title: str) -> list[Path]:
+    """Write accuracy, early_stop and curves figures (PNG and PDF) into ``outdir``."""
+    outdir = Path(outdir)
+    _save(_metric_vs_sparsity(summary, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100), outdir, "accuracy")
+    _save(_metric_vs_sparsity(summary, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "early_stop")
+    _save(_curves(curves, title), outdir, "curves")
+    return [outdir / f"{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]

@@ -1,0 +1,64 @@
+"""Tables over all trained networks of an experiment.
+
+`collect` reads the JSON sidecars and metric CSVs the training jobs wrote (no weights are loaded)
+and returns two tidy tables: one row per trained network (early-stop metrics, fraction of weights
+remaining overall and per layer, seeds) and every evaluation point of every run (for curves).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from lth.errors import LthError
+
+KEY_COLUMNS = ["experiment", "trial", "round", "variant"]
+VARIANT_ORDER = ["ticket", "reinit", "shuffle", "random"]
+
+
+def _read_sidecar(path: Path) -> dict:
+    if not path.is_file():
+        raise LthError(f"training sidecar not found: '{path}'")
+    record = json.loads(path.read_text())
+    missing = [k for k in ("context", "summary", "counts", "sizes") if k not in record]
+    if missing:
+        raise LthError(f"'{path}' is not a training sidecar (missing {', '.join(missing)})")
+    return record
+
+
+def summary_row(record: dict) -> dict:
+    """One summary row from a training sidecar."""
+    context = record["context"]
+    counts, sizes = record["counts"], record["sizes"]
+    row = {key: context.get(key) for key in KEY_COLUMNS}
+    row["weights_remaining"] = sum(counts.values()) / sum(sizes.values())
+    row.update(record["summary"])
+    row.update({f"seed_{k}": v for k, v in sorted(record.get("seeds", {}).items())})
+    row.update({f"remaining_{layer}": counts[layer] / sizes[layer] for layer in sorted(counts)})
+    return row
+
+
+def collect(sidecars: list[str | os.PathLike], metrics: list[str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary, curves) for the given training sidecars and their metrics CSVs (same order)."""
+    if len(sidecars) != len(metrics):
+        raise LthError(f"{len(sidecars)} sidecars but {len(metrics)} metrics files: give one of each per run")
+    rows, curves = [], []
+    for sidecar, metrics_path in zip(sidecars, metrics):
+        row = summary_row(_read_sidecar(Path(sidecar)))
+        rows.append(row)
+        frame = pd.read_csv(metrics_path)
+        for key in KEY_COLUMNS + ["weights_remaining"]:
+            frame[key] = row[key]
+        curves.append(frame)
+    summary = _sorted(pd.DataFrame(rows))
+    curves_frame = _sorted(pd.concat(curves, ignore_index=True), extra=["iteration", "split"])
+    return summary, curves_frame
+
+
+def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+    order = {v: i for i, v in enumerate(VARIANT_ORDER)}
+    keys = ["experiment", "round", "variant", "trial"] + (extra or [])
+    return frame.sort_values(keys, key=lambda col: col.map(order) if col.name == "variant" else col).reset_index(drop=True)

@@ -1,0 +1,167 @@
+"""The Snakemake pipeline, run for real (no mocks) on the smoke configuration.
+
+Each test drives `snakemake` in a subprocess with a temporary working directory, so results land
+there and nothing in the checkout changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lth.experiment import Experiment
+from lth.masks import survivors
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
+
+pytestmark = pytest.mark.pipeline
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(workdir), "--cores", "2", *args],
+        capture_output=True, text=True, env=env, timeout=1500,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of a dry run into {rule: count}."""
+    counts = {}
+    if "Job stats:" not in output:
+        return counts
+    for line in output.split("Job stats:")[1].splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not match:
+            break
+        counts[match.group(1)] = int(match.group(2))
+    counts.pop("total", None)
+    return counts
+
+
+def write_config(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def smoke_config(data_root: Path) -> dict:
+    config = yaml.safe_load((REPO / "configs/smoke.yaml").read_text())
+    config["data_root"] = str(data_root)
+    return config
+
+
+def test_default_config_dry_run_job_counts(tmp_path):
+    """`snakemake -n` on config.yaml: jobs per rule follow the README's formula."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    proc = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml"))
+    exp = Experiment.from_config("lenet_mnist", config["experiments"]["lenet_mnist"])
+    t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
+    assert job_counts(proc.stdout) == {
+        "all": 1, "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r,
+        "control": t * r * c, "train": t * r * (1 + c), "summary": 1, "figures": 1,
+    }
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory, data_root):
+    """One real smoke run, shared by the tests that inspect or extend it."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    configfile = write_config(workdir / "smoke.yaml", smoke_config(data_root))
+    snakemake(workdir, "--configfile", str(configfile))
+    return workdir, configfile
+
+
+def test_smoke_run_writes_summary_and_figures(smoke_run):
+    workdir, configfile = smoke_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
+    out = workdir / "results/smoke"
+    for stem in ("accuracy", "early_stop", "curves"):
+        for ext in ("png", "pdf"):
+            assert (out / "figures" / f"{stem}.{ext}").stat().st_size > 1000
+    summary = pd.read_csv(out / "summary.csv")
+    expected_rows = exp.trials * (1 + exp.prune.rounds * (1 + len(exp.controls)))
+    assert len(summary) == expected_rows
+    assert summary.groupby(["trial", "round", "variant"]).size().max() == 1
+    required = {"experiment", "trial", "round", "variant", "weights_remaining", "early_stop_iteration",
+                "early_stop_val_loss", "early_stop_test_accuracy", "final_test_accuracy", "max_test_accuracy"}
+    assert required <= set(summary.columns)
+    assert set(summary["variant"]) == {"ticket", *exp.controls}
+    # weights_remaining is exactly the mask arithmetic of the pruning schedule (LeNet: 784-300-100-10).
+    sizes = {"hidden.0.weight": 784 * 300, "hidden.1.weight": 300 * 100, "output.weight": 100 * 10}
+    rates = {"hidden.0.weight": 0.2, "hidden.1.weight": 0.2, "output.weight": 0.1}
+    for round_, rows in summary.groupby("round"):
+        kept = {k: survivors(n, rates[k], round_) for k, n in sizes.items()}
+        assert rows["weights_remaining"].tolist() == pytest.approx([sum(kept.values()) / sum(sizes.values())] * len(rows), abs=0)
+        for layer, n in sizes.items():
+            assert (rows[f"remaining_{layer}"] == kept[layer] / n).all()
+    # Every output records its seeds; controls have their own.
+    assert summary["seed_init"].notna().all() and summary["seed_order"].notna().all()
+    assert summary.loc[summary["variant"] == "reinit", "seed_reinit"].notna().all()
+
+
+def test_unchanged_config_schedules_nothing(smoke_run):
+    workdir, configfile = smoke_run
+    proc = snakemake(workdir, "-n", "--configfile", str(configfile))
+    assert job_counts(proc.stdout) == {}, proc.stdout[-2000:]
+
+
+def test_raising_rounds_schedules_only_the_new_round(smoke_run):
+    workdir, configfile = smoke_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = config["experiments"]["smoke"]
+    override = write_config(workdir / "more_rounds.yaml", {"experiments": {"smoke": {"prune": {"rounds": exp["prune"]["rounds"] + 1}}}})
+    proc = snakemake(workdir, "-n", "--configfile", str(configfile), str(override))
+    t, c = exp["trials"], len(exp["controls"])
+    assert job_counts(proc.stdout) == {
+        "prune": t, "rewind": t, "control": t * c, "train": t * (1 + c), "summary": 1, "figures": 1, "all": 1,
+    }
+
+
+def test_learning_rate_change_reruns_only_that_experiments_training(smoke_run):
+    workdir, configfile = smoke_run
+    config = yaml.safe_load(configfile.read_text())
+    # Another experiment's settings never touch this one's jobs.
+    config["experiments"]["other"] = {**config["experiments"]["smoke"], "train": {"lr": 5e-4}}
+    both = write_config(workdir / "both.yaml", config)
+    assert job_counts(snakemake(workdir, "-n", "--configfile", str(both)).stdout) == {}
+    # This experiment's learning rate re-runs its training and everything downstream, not data or init.
+    override = write_config(workdir / "lr.yaml", {"experiments": {"smoke": {"train": {"lr": 1e-3}}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(both), str(override)).stdout)
+    exp = config["experiments"]["smoke"]
+    t, r, c = exp["trials"], exp["prune"]["rounds"], len(exp["controls"])
+    assert counts == {
+        "train_dense": t, "prune": t * r, "rewind": t * r, "control": t * r * c, "train": t * r * (1 + c),
+        "summary": 1, "figures": 1, "all": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    "edit, culprit",
+    [
+        (lambda e: e.update(learning_rate=0.1), "learning_rate"),
+        (lambda e: e["train"].update(lr_typo=0.1), "lr_typo"),
+        (lambda e: e["train"].update(iterations="many"), "many"),
+        (lambda e: e["model"].update(name="resnet1000"), "resnet1000"),
+        (lambda e: e.update(controls=["reinit", "bogus"]), "bogus"),
+    ],
+)
+def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
+    config = smoke_config(data_root)
+    edit(config["experiments"]["smoke"])
+    configfile = write_config(tmp_path / "bad.yaml", config)
+    proc = snakemake(tmp_path, "--configfile", str(configfile), check=False)
+    assert proc.returncode != 0
+    assert culprit in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,140 @@
+# Config validation, experiments, paths, seeds and code versions shared by all rules.
+
+import hashlib
+import json
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from lth.errors import LthError
+from lth.experiment import Experiment
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+try:
+    EXPERIMENTS = {
+        name: Experiment.from_config(name, cfg)
+        for name, cfg in config["experiments"].items()
+    }
+except LthError as exc:
+    raise WorkflowError(f"config error: {exc}")
+
+for _name in config["run"]:
+    if _name not in EXPERIMENTS:
+        raise WorkflowError(
+            f"config error: run: unknown experiment '{_name}' "
+            f"(defined: {', '.join(sorted(EXPERIMENTS))})"
+        )
+
+RESULTS = "results"
+TRIAL = RESULTS + "/{exp}/trial{trial}"
+RUN = TRIAL + "/round{round}/{variant}"
+LOGS = RESULTS + "/{exp}/logs"
+ENV = "../../envs/lth.yaml"
+
+
+wildcard_constraints:
+    exp="|".join(sorted(EXPERIMENTS)) or "NONE",
+    trial=r"\d+",
+    round=r"\d+",
+    variant="ticket|reinit|shuffle|random",
+    control="reinit|shuffle|random",
+
+
+# The science modules each rule depends on. Their content hash is a param, so editing a module
+# re-runs exactly the rules that use it (Snakemake does not track imported modules itself).
+CODE = {
+    "data": ["data.py", "seeds.py"],
+    "init": ["models", "specs.py", "masks.py"],
+    "train": ["training.py", "data.py", "models", "masks.py", "specs.py", "seeds.py"],
+    "prune": ["masks.py", "specs.py", "models"],
+    "start": ["masks.py", "models"],
+    "summary": ["summary.py"],
+    "figures": ["figures.py", "summary.py"],
+}
+
+
+def code_version(rule_name):
+    root = Path(workflow.basedir) / "lth"
+    digest = hashlib.sha256()
+    for entry in CODE[rule_name]:
+        path = root / entry
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def as_json(value):
+    """Canonical JSON (sorted keys): reordering YAML never changes a param."""
+    return json.dumps(value, sort_keys=True)
+
+
+def exp_of(wildcards):
+    return EXPERIMENTS[wildcards.exp]
+
+
+def data_file(wildcards):
+    return f"{RESULTS}/data/{exp_of(wildcards).data.dataset}.safetensors"
+
+
+def context(wildcards, **extra):
+    """Provenance recorded in a job's outputs: where it sits in the DAG and the config it used."""
+    where = {"experiment": wildcards.exp}
+    for key in ("trial", "round"):
+        if key in wildcards.keys():
+            where[key] = int(wildcards[key])
+    for key in ("variant", "control"):
+        if key in wildcards.keys():
+            where["variant"] = wildcards[key]
+    return as_json({**where, **extra})
+
+
+def prune_params(exp):
+    """The pruning spec without `rounds`: raising `rounds` must not re-run existing prunes."""
+    return as_json({k: v for k, v in exp.prune.to_dict().items() if k != "rounds"})
+
+
+def training_runs(name):
+    """(trial, round, variant) of every network an experiment trains."""
+    exp = EXPERIMENTS[name]
+    return [
+        (trial, round_, variant)
+        for trial in range(exp.trials)
+        for round_ in range(exp.prune.rounds + 1)
+        for variant in exp.variants(round_)
+    ]
+
+
+def run_files(wildcards, filename):
+    return [
+        RUN.format(exp=wildcards.exp, trial=t, round=r, variant=v) + "/" + filename
+        for t, r, v in training_runs(wildcards.exp)
+    ]
+
+
+def figure_title(exp):
+    hidden = "-".join(str(h) for h in exp.model.hidden)
+    return (
+        f"{exp.name}: {exp.model.name} {hidden} on {exp.data.dataset}, "
+        f"{exp.train.optimizer} lr {exp.train.lr:g}, {exp.train.iterations} it, "
+        f"{exp.prune.strategy} {exp.prune.rate:g}/round, {exp.trials} trial(s)"
+    )
+
+
+def all_targets():
+    targets = []
+    for name in config["run"]:
+        targets += [f"{RESULTS}/{name}/summary.csv", f"{RESULTS}/{name}/curves.csv"]
+        targets += expand(
+            f"{RESULTS}/{name}/figures/{{fig}}.{{ext}}",
+            fig=FIGURES,
+            ext=["png", "pdf"],
+        )
+    return targets
+
+
+FIGURES = ["accuracy", "early_stop", "curves"]
+GPU = 0 if config["device"] == "cpu" else 1
