@@ -33,6 +33,8 @@ class Experiment:
     @classmethod
     def from_config(cls, name: str, cfg: Mapping[str, Any]) -> "Experiment":
         where = f"experiments.{name}"
+        if not isinstance(cfg, Mapping):
+            raise LthError(f"{where}: expected a mapping of settings, got {cfg!r}")
         unknown = sorted(set(cfg) - set(KEYS))
         if unknown:
             raise LthError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(KEYS))})")

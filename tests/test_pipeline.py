@@ -74,10 +74,10 @@ def test_default_config_dry_run_job_counts(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory, data_root):
+def smoke_run(tmp_path_factory, real_data_root):
     """One real smoke run, shared by the tests that inspect or extend it."""
     workdir = tmp_path_factory.mktemp("smoke")
-    configfile = write_config(workdir / "smoke.yaml", smoke_config(data_root))
+    configfile = write_config(workdir / "smoke.yaml", smoke_config(real_data_root))
     snakemake(workdir, "--configfile", str(configfile))
     return workdir, configfile
 
