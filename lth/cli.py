@@ -171,8 +171,15 @@ def cmd_evaluate(args) -> None:
     print(json.dumps(out, sort_keys=True))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line, like every other bad input (exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lth", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="lth", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

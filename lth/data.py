@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,18 @@ class DatasetInfo:
         return {"scale": self.scale, "mean": list(self.mean), "std": list(self.std)}
 
 
+def _writable(root: Path) -> bool:
+    """Whether torchvision may write under ``root``.
+
+    The permission bits decide, not only ``os.access``: for the superuser ``os.access`` is true even
+    on a folder marked read-only, and a shared data mirror would be written to. An absent root is
+    created (and downloaded into) by torchvision.
+    """
+    if not root.exists():
+        return True
+    return os.access(root, os.W_OK) and bool(root.stat().st_mode & stat.S_IWUSR)
+
+
 @contextlib.contextmanager
 def _writable_root(root: Path, entries: list[str]) -> Iterator[Path]:
     """Yield a root torchvision may write to.
@@ -68,7 +81,7 @@ def _writable_root(root: Path, entries: list[str]) -> Iterator[Path]:
     mirrored into a temporary folder of symlinks; the checksums are still verified on the
     originals and nothing is copied.
     """
-    if os.access(root, os.W_OK):
+    if _writable(root):
         yield root
         return
     with tempfile.TemporaryDirectory(prefix="lth-data-") as tmp:

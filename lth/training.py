@@ -71,7 +71,9 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 10000) -> tuple[f
 
 def early_stop(metrics: pd.DataFrame) -> dict:
     """Early-stop summary: the iteration of minimum validation loss (first on ties) and test metrics there."""
-    by_split = {split: frame.set_index("iteration") for split, frame in metrics.groupby("split")}
+    by_split = {
+        split: frame.set_index("iteration").sort_index(kind="stable") for split, frame in metrics.groupby("split")
+    }
     test = by_split["test"]
     val = by_split.get("val")
     if val is None or val["loss"].isna().all():
@@ -142,6 +144,9 @@ def train(
         raise LthError(f"train.batch_size {batch} is larger than the {n_train} training examples")
     if not 0 <= start_iteration <= spec.iterations:
         raise LthError(f"start iteration {start_iteration} is outside the budget of {spec.iterations} iterations")
+    outside = [k for k in save_at if not start_iteration <= k <= spec.iterations]
+    if outside:
+        raise LthError(f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}")
     steps_per_epoch = n_train // batch  # the last incomplete batch of an epoch is dropped
     optimizer = make_optimizer(spec, list(params.values()))
     scheduled = bool(spec.warmup or spec.milestones)
