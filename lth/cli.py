@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -192,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--provenance", help="YAML/JSON mapping recorded in the output's sidecar (experiment, trial, config slice)")
 
     def runtime(p):
-        p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
+        p.add_argument(
+            "--device", default=os.environ.get("LTH_DEVICE", "auto"),
+            help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)",
+        )
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
 
     def split_args(p):
@@ -201,7 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("data", cmd_data, "read a dataset (downloading when absent) into one tensor file")
     p.add_argument("--dataset", required=True, help=f"one of: {', '.join(sorted(data.DATASETS))}")
-    p.add_argument("--root", required=True, type=Path, help="data folder in torchvision's layout")
+    p.add_argument(
+        "--root", type=Path, default=os.environ.get("LTH_DATA_ROOT"), required="LTH_DATA_ROOT" not in os.environ,
+        help="data folder in torchvision's layout (default: $LTH_DATA_ROOT)",
+    )
     p.add_argument("--out", required=True, type=Path)
 
     p = add("init", cmd_init, "build a model and write its initial weights θ₀ with a full mask")

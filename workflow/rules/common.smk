@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -9,7 +10,6 @@ from snakemake.utils import validate
 
 from lth.errors import LthError
 from lth.experiment import Experiment
-
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
 # The schema then validates the rest and fills in the top-level defaults.
@@ -30,11 +30,10 @@ for _name in config["run"]:
             f"(defined: {', '.join(sorted(EXPERIMENTS))})"
         )
 
-RESULTS = "results"
-TRIAL = RESULTS + "/{exp}/trial{trial}"
-RUN = TRIAL + "/round{round}/{variant}"
-LOGS = RESULTS + "/{exp}/logs"
-ENV = "../../envs/lth.yaml"
+# Where the data is and which device to train on are read by the lth CLI from the environment
+# (jobs inherit it, also on a cluster, where each job re-reads this file). They are not params:
+# moving the data folder or switching CPU for GPU must not re-run finished jobs.
+os.environ.update(LTH_DATA_ROOT=config["data_root"], LTH_DEVICE=config["device"])
 
 
 wildcard_constraints:
@@ -79,7 +78,7 @@ def exp_of(wildcards):
 
 
 def data_file(wildcards):
-    return f"{RESULTS}/data/{exp_of(wildcards).data.dataset}.safetensors"
+    return f"results/data/{exp_of(wildcards).data.dataset}.safetensors"
 
 
 def context(wildcards, **extra):
@@ -112,9 +111,44 @@ def training_runs(name):
 
 def run_files(wildcards, filename):
     return [
-        RUN.format(exp=wildcards.exp, trial=t, round=r, variant=v) + "/" + filename
+        f"results/{wildcards.exp}/trial{t}/round{r}/{v}/{filename}"
         for t, r, v in training_runs(wildcards.exp)
     ]
+
+
+def previous_ticket(wildcards):
+    """The trained ticket of the round before: what the prune job of this round prunes."""
+    previous = int(wildcards["round"]) - 1
+    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/ticket/trained.safetensors"
+
+
+def train_params(**where):
+    """Params of both training rules: only the config slice a training job depends on."""
+    return dict(
+        train=lambda w: as_json(exp_of(w).train.to_dict()),
+        validation_size=lambda w: exp_of(w).data.validation_size,
+        split_seed=lambda w: exp_of(w).data.split_seed,
+        order_seed=lambda w: exp_of(w).order_seed(int(w.trial)),
+        rewind_iteration=lambda w: exp_of(w).rewind_iteration,
+        context=lambda w: context(
+            w, **where, train=exp_of(w).train.to_dict(), data=exp_of(w).data.to_dict()
+        ),
+        code=code_version("train"),
+    )
+
+
+def train_command(*extra):
+    """The `lth train` call of both training rules, with rule-specific flags."""
+    return " ".join(
+        [
+            "lth train --data {input.data} --start {input.start} --train {params.train:q}",
+            "--validation-size {params.validation_size} --split-seed {params.split_seed}",
+            "--order-seed {params.order_seed} --threads {threads}",
+            "--out {output.state} --metrics {output.metrics} --provenance {params.context:q}",
+            *extra,
+            "> {log} 2>&1",
+        ]
+    )
 
 
 def figure_title(exp):
@@ -129,9 +163,9 @@ def figure_title(exp):
 def all_targets():
     targets = []
     for name in config["run"]:
-        targets += [f"{RESULTS}/{name}/summary.csv", f"{RESULTS}/{name}/curves.csv"]
+        targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]
         targets += expand(
-            f"{RESULTS}/{name}/figures/{{fig}}.{{ext}}",
+            f"results/{name}/figures/{{fig}}.{{ext}}",
             fig=FIGURES,
             ext=["png", "pdf"],
         )

@@ -1,16 +1,15 @@
 # Datasets: read once (torchvision, the CIFAR-10 subset npz or synthetic XOR) into a tensor file.
+# The data folder comes from config `data_root` through LTH_DATA_ROOT (see common.smk).
 
 
 rule data:
     output:
-        RESULTS + "/data/{dataset}.safetensors",
-    params:
-        # data_root is read in the shell command, not a param: moving the data folder does not
-        # change the (checksum-verified) dataset, so it must not re-run the pipeline.
-        code=code_version("data"),
+        "results/data/{dataset}.safetensors",
     log:
-        RESULTS + "/logs/data/{dataset}.log",
+        "results/logs/data/{dataset}.log",
     conda:
-        ENV
+        "../../envs/lth.yaml"
+    params:
+        code=code_version("data"),
     shell:
-        "lth data --dataset {wildcards.dataset} --root {config[data_root]:q} --out {output} > {log} 2>&1"
+        "lth data --dataset {wildcards.dataset} --out {output} > {log} 2>&1"
