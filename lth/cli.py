@@ -104,7 +104,11 @@ def cmd_prune(args) -> None:
     spec = PruneSpec.from_dict(args.prune, "prune")
     trained = checkpoint.load(args.trained, "trained state")
     model = _model_for(trained)
-    new = masks.prune(model, trained.weights, trained.masks, spec)
+    if args.oneshot_rounds is None:
+        new = masks.prune(model, trained.weights, trained.masks, spec)
+    else:  # one shot from the trained dense network to the sparsity of `oneshot_rounds` iterative rounds
+        keep = masks.oneshot_counts(model, spec, args.oneshot_rounds, trained.weights)
+        new = masks.prune_to_counts(trained.weights, trained.masks, keep)
     prov = _provenance(args, {}, trained)
     prov.update(prune=spec.to_dict(), counts=masks.counts(new), weights_remaining=masks.fraction_remaining(new))
     checkpoint.save(args.out, Checkpoint({}, new, trained.model, trained.dataset, prov))
@@ -118,8 +122,8 @@ def _masked_start(args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds:
 
 
 def cmd_rewind(args) -> None:
-    mask_ckpt = checkpoint.load(args.mask, "mask")
     source = checkpoint.load(args.weights, "rewind weights")
+    mask_ckpt = checkpoint.load(args.mask, "mask") if args.mask else source
     _masked_start(args, mask_ckpt, source.weights, mask_ckpt.masks, {}, source)
 
 
@@ -153,6 +157,66 @@ def cmd_plot(args) -> None:
     from lth.figures import render
 
     render(pd.read_csv(args.summary), pd.read_csv(args.curves), args.outdir, args.title)
+
+
+def cmd_interpolate(args) -> None:
+    from lth.instability import alphas, error_along_path
+    from lth.training import configure_runtime, resolve_device
+
+    configure_runtime(args.threads)
+    device = resolve_device(args.device)
+    a, b = checkpoint.load(args.a, "network a"), checkpoint.load(args.b, "network b")
+    masks.check_compatible(b.weights, a.masks, f"mask of '{args.a}'")
+    model = _model_for(a).to(device)
+    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device)
+    path = error_along_path(
+        model, a.weights, b.weights, a.masks, {"train": splits.train, "test": splits.test}, alphas(args.points)
+    )
+    for key, value in parse_mapping(args.provenance, "--provenance").items():
+        if isinstance(value, (str, int, float)):
+            path.insert(0, key, value)
+    write_csv(args.out, path)
+
+
+def cmd_instability(args) -> None:
+    import pandas as pd
+
+    from lth.instability import instability_table
+
+    paths = pd.concat([pd.read_csv(p) for p in args.paths], ignore_index=True)
+    write_csv(args.paths_out, paths)
+    write_csv(args.out, instability_table(paths, args.threshold))
+
+
+def cmd_structure(args) -> None:
+    import pandas as pd
+
+    from lth.stability import structure_table
+
+    by_trial: dict[int, list] = {}
+    for path in args.trained:
+        ckpt = checkpoint.load(path, "trained state")
+        where = ckpt.provenance.get("context", {})
+        if "trial" not in where or "round" not in where:
+            raise LthError(f"'{path}' has no trial/round in its sidecar's context (was it written by the pipeline?)")
+        by_trial.setdefault(where["trial"], []).append((where["round"], ckpt.weights, ckpt.masks))
+    tables = []
+    for trial, states in sorted(by_trial.items()):
+        table = structure_table(states)
+        table.insert(0, "trial", trial)
+        tables.append(table)
+    write_csv(args.out, pd.concat(tables, ignore_index=True))
+
+
+def cmd_plot_analyses(args) -> None:
+    import pandas as pd
+
+    from lth.figures import render_instability, render_structure
+
+    if args.instability:
+        render_instability(pd.read_csv(args.instability_paths), pd.read_csv(args.instability), args.outdir, args.title)
+    if args.structure:
+        render_structure(pd.read_csv(args.structure), args.outdir, args.title)
 
 
 def cmd_evaluate(args) -> None:
@@ -235,11 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("prune", cmd_prune, "magnitude-prune a trained network one round; write the new mask")
     p.add_argument("--trained", required=True, type=Path)
     p.add_argument("--prune", required=True, help="pruning spec, e.g. '{strategy: layerwise, rate: 0.2, output_rate: 0.1}'")
+    p.add_argument(
+        "--oneshot-rounds", type=int,
+        help="prune the (dense) trained network in one shot to the sparsity of this many iterative rounds",
+    )
     p.add_argument("--out", required=True, type=Path)
     provenance(p)
 
     p = add("rewind", cmd_rewind, "apply a mask to earlier weights (θ₀, or θ_k for late rewinding)")
-    p.add_argument("--mask", required=True, type=Path)
+    p.add_argument("--mask", type=Path, help="mask to apply (default: the weights' own mask)")
     p.add_argument("--weights", required=True, type=Path, help="state to rewind to")
     p.add_argument("--out", required=True, type=Path)
     provenance(p)
@@ -263,6 +331,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--curves", required=True, type=Path)
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="", help="figure title (experiment and settings)")
+
+    p = add("interpolate", cmd_interpolate, "error and loss along the straight line between two trained networks")
+    p.add_argument("--a", required=True, type=Path, help="first trained network (its mask is kept along the path)")
+    p.add_argument("--b", required=True, type=Path, help="second trained network (same start, other data order)")
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--points", type=int, default=30, help="evenly spaced α in [0, 1] (paper: 30)")
+    p.add_argument("--out", required=True, type=Path, help="CSV: [context columns,] alpha, split, loss, error")
+    split_args(p)
+    runtime(p)
+    provenance(p)
+
+    p = add("instability", cmd_instability, "instability (max error on the path minus endpoints' mean) of each path")
+    p.add_argument("--paths", nargs="+", required=True, type=Path, help="CSVs written by 'lth interpolate'")
+    p.add_argument("--threshold", type=float, default=0.02, help="stable when instability is at most this")
+    p.add_argument("--out", required=True, type=Path, help="CSV: one row per path and split")
+    p.add_argument("--paths-out", required=True, type=Path, help="CSV: all paths together")
+
+    p = add("structure", cmd_structure, "round-to-round Spearman of magnitudes and mask overlaps of the tickets")
+    p.add_argument("--trained", nargs="+", required=True, type=Path, help="trained tickets (trial and round from their sidecars)")
+    p.add_argument("--out", required=True, type=Path)
+
+    p = add("plot-analyses", cmd_plot_analyses, "render the instability and structure figures")
+    p.add_argument("--instability", type=Path, help="table written by 'lth instability'")
+    p.add_argument("--instability-paths", type=Path, help="paths written by 'lth instability'")
+    p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
+    p.add_argument("--outdir", required=True, type=Path)
+    p.add_argument("--title", default="")
 
     p = add("evaluate", cmd_evaluate, "print loss and accuracy of a checkpoint as JSON")
     p.add_argument("--weights", required=True, type=Path)

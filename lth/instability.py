@@ -166,3 +166,23 @@ def instability(frame: pd.DataFrame, split: str, metric: str = "error") -> float
 def is_stable(value: float, threshold: float = STABLE_THRESHOLD) -> bool:
     """Stable when instability is at most ``threshold`` (paper: 2% error); NaN is not stable."""
     return bool(value <= threshold)
+
+
+PATH_KEYS = ["experiment", "trial", "round", "k", "weights_remaining"]
+
+
+def instability_table(paths: pd.DataFrame, threshold: float = STABLE_THRESHOLD) -> pd.DataFrame:
+    """One row per path and split: instability, the endpoints' mean error, the path's maximum, stable or not.
+
+    ``paths`` holds many paths (as written by ``lth interpolate``), told apart by whichever of
+    ``PATH_KEYS`` it has as columns.
+    """
+    keys = [k for k in PATH_KEYS if k in paths.columns]
+    rows = []
+    for group, frame in paths.groupby(keys + ["split"], sort=True):
+        group = dict(zip(keys + ["split"], group))
+        value = instability(frame, group["split"])
+        ends = frame.loc[frame["alpha"].isin([0.0, 1.0]), "error"]
+        rows.append({**group, "instability": value, "endpoint_error": float(ends.mean()),
+                     "max_error": float(frame["error"].max()), "stable": is_stable(value, threshold)})
+    return pd.DataFrame(rows)
