@@ -16,6 +16,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/imp.smk"
+include: "workflow/rules/instability.smk"
 include: "workflow/rules/analysis.smk"
 
 

@@ -172,7 +172,8 @@ def cmd_interpolate(args) -> None:
     path = error_along_path(
         model, a.weights, b.weights, a.masks, {"train": splits.train, "test": splits.test}, alphas(args.points)
     )
-    for key, value in parse_mapping(args.provenance, "--provenance").items():
+    path.insert(0, "weights_remaining", masks.fraction_remaining(a.masks))
+    for key, value in reversed(parse_mapping(args.provenance, "--provenance").items()):
         if isinstance(value, (str, int, float)):
             path.insert(0, key, value)
     write_csv(args.out, path)
@@ -214,7 +215,9 @@ def cmd_plot_analyses(args) -> None:
     from lth.figures import render_instability, render_structure
 
     if args.instability:
-        render_instability(pd.read_csv(args.instability_paths), pd.read_csv(args.instability), args.outdir, args.title)
+        render_instability(
+            pd.read_csv(args.instability_paths), pd.read_csv(args.instability), args.outdir, args.title, args.threshold
+        )
     if args.structure:
         render_structure(pd.read_csv(args.structure), args.outdir, args.title)
 
@@ -355,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("plot-analyses", cmd_plot_analyses, "render the instability and structure figures")
     p.add_argument("--instability", type=Path, help="table written by 'lth instability'")
     p.add_argument("--instability-paths", type=Path, help="paths written by 'lth instability'")
+    p.add_argument("--threshold", type=float, default=0.02, help="instability below which a network is stable")
     p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="")

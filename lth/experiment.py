@@ -12,10 +12,13 @@ from typing import Any, Mapping
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
-from lth.specs import DataSpec, ModelSpec, PruneSpec, TrainSpec
+from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
 
 CONTROLS = ("reinit", "shuffle", "random")
-KEYS = ("dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials", "controls", "seed")
+KEYS = (
+    "dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials",
+    "controls", "seed", "instability",
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Experiment:
     trials: int = 1
     controls: tuple[str, ...] = ()
     seed: int = 0
+    instability: InstabilitySpec | None = None
 
     @classmethod
     def from_config(cls, name: str, cfg: Mapping[str, Any]) -> "Experiment":
@@ -55,6 +59,9 @@ class Experiment:
             trials=int(cfg.get("trials", 1)),
             controls=controls,
             seed=int(cfg.get("seed", 0)),
+            instability=(
+                InstabilitySpec.from_dict(cfg["instability"], f"{where}.instability") if "instability" in cfg else None
+            ),
         )
         if not 0 <= exp.rewind_iteration < exp.train.iterations:
             raise LthError(
@@ -62,6 +69,13 @@ class Experiment:
             )
         if exp.trials < 1:
             raise LthError(f"{where}.trials: must be at least 1, got {exp.trials}")
+        if exp.instability:
+            for k in exp.instability.rewind_iterations:
+                if k >= exp.train.iterations:
+                    raise LthError(f"{where}.instability.rewind_iterations: {k} is not below train.iterations={exp.train.iterations}")
+            for r in exp.instability.rounds:
+                if r > exp.prune.rounds:
+                    raise LthError(f"{where}.instability.rounds: round {r} is beyond prune.rounds={exp.prune.rounds}")
         return exp
 
     # Seeds: one per purpose, derived from (experiment seed, trial, purpose). The data order is the
@@ -76,6 +90,17 @@ class Experiment:
     def control_seed(self, trial: int, round_: int, kind: str) -> int:
         return derive_seed(self.seed, "trial", trial, "round", round_, "control", kind)
 
+    def instability_seed(self, trial: int, round_: int, k: int, copy: str) -> int:
+        return derive_seed(self.seed, "trial", trial, "instability", round_, k, copy)
+
+    @property
+    def ticket_mask(self) -> str:
+        """Which mask family the ticket uses: 'iterative' (IMP) or 'oneshot'."""
+        return "oneshot" if self.prune.mode == "oneshot" else "iterative"
+
     def variants(self, round_: int) -> list[str]:
-        """Networks trained at a round: the ticket, plus the controls from round 1 on."""
-        return ["ticket", *self.controls] if round_ > 0 else ["ticket"]
+        """Networks trained at a round: the ticket, plus the controls (and the one-shot ticket
+        when ``prune.mode`` is 'both') from round 1 on."""
+        if round_ == 0:
+            return ["ticket"]
+        return ["ticket", *self.controls, *(["oneshot"] if self.prune.mode == "both" else [])]

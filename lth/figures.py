@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
@@ -24,6 +25,7 @@ STYLE = {
     "reinit": dict(color="tab:orange", marker="s", linestyle="--", label="random reinit"),
     "shuffle": dict(color="tab:green", marker="^", linestyle="-.", label="shuffled mask"),
     "random": dict(color="tab:red", marker="v", linestyle=":", label="random pruning"),
+    "oneshot": dict(color="tab:purple", marker="D", linestyle="-", label="one-shot ticket"),
 }
 # Sparsities (percent of weights remaining) shown in LTH Figure 3 (left).
 CURVE_LEVELS = (100.0, 51.3, 21.1, 7.0, 3.6, 1.9)
@@ -118,3 +120,83 @@ def render(summary: pd.DataFrame, curves: pd.DataFrame, outdir: str | os.PathLik
     _save(_metric_vs_sparsity(summary, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "early_stop")
     _save(_curves(curves, title), outdir, "curves")
     return [outdir / f"{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]
+
+
+def _instability_paths(paths: pd.DataFrame, title: str):
+    """Test error along the path for each rewind point k, one panel per sparsity (LMC Figure 1 style)."""
+    test = paths[paths["split"] == "test"]
+    rounds = sorted(test["round"].unique())
+    fig, axes = plt.subplots(1, len(rounds), figsize=(3.6 * len(rounds), 3.0), sharey=True, squeeze=False)
+    cmap = plt.get_cmap("plasma")
+    ks = sorted(test["k"].unique())
+    for ax, round_ in zip(axes[0], rounds):
+        part = test[test["round"] == round_]
+        for i, k in enumerate(ks):
+            stats = part[part["k"] == k].groupby("alpha")["error"].agg(["mean", "std"]).fillna(0.0) * 100
+            color = cmap(i / max(1, len(ks)))
+            ax.plot(stats.index, stats["mean"], color=color, linewidth=1.2, label=f"k = {k}")
+            ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=color, alpha=0.2)
+        remaining = part["weights_remaining"].mean() * 100
+        ax.set_title(f"{remaining:.1f}% remaining" + (" (dense)" if round_ == 0 else ""))
+        ax.set_xlabel("interpolation α")
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("test error (%)")
+    fig.suptitle(title, y=1.03)
+    return fig
+
+
+def _instability_vs_k(table: pd.DataFrame, threshold: float, title: str):
+    """Instability (test) against the rewind iteration k, one line per sparsity (LMC Figures 3/5 style)."""
+    test = table[table["split"] == "test"]
+    fig, ax = plt.subplots(figsize=(4.6, 3.4))
+    cmap = plt.get_cmap("viridis")
+    rounds = sorted(test["round"].unique())
+    for i, round_ in enumerate(rounds):
+        part = test[test["round"] == round_]
+        stats = part.groupby("k")["instability"].agg(["mean", "std"]).fillna(0.0) * 100
+        label = f"{part['weights_remaining'].mean() * 100:.1f}% remaining" + (" (dense)" if round_ == 0 else "")
+        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], marker="o", markersize=3, capsize=2,
+                    color=cmap(i / max(1, len(rounds) - 1)), label=label)
+    ax.axhline(threshold * 100, color="gray", linestyle="--", linewidth=0.8, label=f"stable below {threshold * 100:g}%")
+    ks = sorted(test["k"].unique())
+    if len(ks) > 1 and ks[0] == 0:
+        ax.set_xscale("symlog", linthresh=max(1, ks[1]))
+    ax.set_xlabel("rewind iteration k")
+    ax.set_ylabel("instability: test error rise (%)")
+    ax.set_title(title, fontsize=8)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def render_instability(paths: pd.DataFrame, table: pd.DataFrame, outdir: str | os.PathLike, title: str,
+                       threshold: float = 0.02) -> None:
+    """Write instability_paths and instability_vs_k (PNG and PDF) into ``outdir``."""
+    outdir = Path(outdir)
+    _save(_instability_paths(paths, title), outdir, "instability_paths")
+    _save(_instability_vs_k(table, threshold, title), outdir, "instability_vs_k")
+
+
+def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> None:
+    """Heatmaps (layers × rounds, mean over trials): Spearman of magnitudes with the next round and with
+    the final round, and the Jaccard overlap of consecutive masks."""
+    panels = [("consecutive", "spearman", "Spearman ρ of |w|, round r vs r+1"),
+              ("final", "spearman", "Spearman ρ of |w|, round r vs final"),
+              ("consecutive", "jaccard", "mask Jaccard, round r vs r+1")]
+    layers = list(dict.fromkeys(table["layer"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels) + 1.0, 0.6 * len(layers) + 1.6),
+                             squeeze=False, constrained_layout=True)
+    for i, (ax, (comparison, column, label)) in enumerate(zip(axes[0], panels)):
+        part = table[table["comparison"] == comparison]
+        grid = part.pivot_table(index="layer", columns="round_a", values=column, aggfunc="mean").reindex(layers)
+        image = ax.imshow(grid.values, aspect="auto", cmap="viridis", vmin=0 if column == "jaccard" else -1, vmax=1)
+        ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
+        ax.set_yticks(range(len(layers)), layers if i == 0 else [])
+        if grid.shape[1] <= 20:  # small grids: print the values in the cells
+            for (row, col), value in np.ndenumerate(grid.values):
+                ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=6, color="white")
+        ax.set_xlabel("round r")
+        ax.set_title(label, fontsize=8)
+        ax.grid(False)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.suptitle(title)
+    _save(fig, Path(outdir), "structure")

@@ -164,6 +164,7 @@ class TrainSpec(Spec):
 
 
 STRATEGIES = ("layerwise", "global")
+PRUNE_MODES = ("iterative", "oneshot", "both")
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,14 @@ class PruneSpec(Spec):
     output_rate: float | None = None
     conv_rate: float | None = None
     rounds: int = 1
+    # iterative: each round prunes the previous round's trained ticket (IMP); oneshot: each round r
+    # prunes the trained dense network straight to round r's sparsity; both: the iterative ticket
+    # plus a one-shot ticket ('oneshot' variant) at every round, for LTH Figure 4-style overlays.
+    mode: str = "iterative"
 
     def validate(self, where: str) -> None:
         _choice(self.strategy, STRATEGIES, f"{where}.strategy")
+        _choice(self.mode, PRUNE_MODES, f"{where}.mode")
         for key in ("rate", "output_rate", "conv_rate"):
             value = getattr(self, key)
             if value is not None and not 0.0 <= value < 1.0:
@@ -198,6 +204,29 @@ class PruneSpec(Spec):
         if kind == "conv":
             return self.conv_rate if self.conv_rate is not None else self.rate
         return self.rate
+
+
+@dataclass(frozen=True)
+class InstabilitySpec(Spec):
+    """Linear-mode-connectivity instability (Frankle et al. 2020) at rewind points and sparsities.
+
+    For each k in ``rewind_iterations`` and each round in ``rounds`` (0 = the dense network), two
+    copies start from the round's mask ⊙ θ_k and train from k with different data orders; the error
+    along the line between them gives the instability.
+    """
+
+    rewind_iterations: tuple[int, ...] = (0,)
+    rounds: tuple[int, ...] = (0,)
+    points: int = 30
+    threshold: float = 0.02
+
+    def validate(self, where: str) -> None:
+        if not self.rewind_iterations or any(k < 0 for k in self.rewind_iterations):
+            raise LthError(f"{where}.rewind_iterations: need one or more iterations >= 0, got {list(self.rewind_iterations)}")
+        if not self.rounds or any(r < 0 for r in self.rounds):
+            raise LthError(f"{where}.rounds: need one or more rounds >= 0, got {list(self.rounds)}")
+        if self.points < 2:
+            raise LthError(f"{where}.points: need at least 2 (the endpoints), got {self.points}")
 
 
 @dataclass(frozen=True)
@@ -216,4 +245,4 @@ class DataSpec(Spec):
             raise LthError(f"{where}.validation_size: must be >= 0, got {self.validation_size}")
 
 
-__all__ = ["DataSpec", "ModelSpec", "PruneSpec", "TrainSpec", "parse_mapping"]
+__all__ = ["DataSpec", "InstabilitySpec", "ModelSpec", "PruneSpec", "TrainSpec", "parse_mapping"]

@@ -16,7 +16,7 @@ import pandas as pd
 from lth.errors import LthError
 
 KEY_COLUMNS = ["experiment", "trial", "round", "variant"]
-VARIANT_ORDER = ["ticket", "reinit", "shuffle", "random"]
+VARIANT_ORDER = ["ticket", "oneshot", "reinit", "shuffle", "random"]
 
 
 def _read_sidecar(path: Path) -> dict:

@@ -61,6 +61,28 @@ def smoke_config(data_root: Path) -> dict:
     return config
 
 
+def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = True) -> dict[str, int]:
+    """Jobs per rule for the given rounds of every trial (all rounds by default), as the README's formula says."""
+    rounds = range(1, exp.prune.rounds + 1) if rounds is None else rounds
+    t, r, c = exp.trials, len(rounds), len(exp.controls)
+    families = 2 if exp.prune.mode == "both" else 1
+    jobs = {"prune": t * r * families, "rewind": t * r * families, "control": t * r * c,
+            "train": t * r * (len(exp.variants(1)))}
+    if trials:
+        jobs.update(init=t, train_dense=t)
+        if exp.instability:
+            points = len(exp.instability.rounds) * len(exp.instability.rewind_iterations)
+            spawned = [k for k in exp.instability.rewind_iterations if k not in (0, exp.rewind_iteration)]
+            jobs.update(instability_start=t * points, instability_train=2 * t * points, interpolate=t * points,
+                        instability_table=1, instability_figures=1)
+            if spawned:
+                jobs["spawn"] = t * len(spawned)
+    jobs.update(summary=1, figures=1, all=1)
+    if exp.prune.rounds >= 1:
+        jobs.update(structure=1, structure_figures=1)
+    return {k: v for k, v in jobs.items() if v}
+
+
 def test_default_config_dry_run_job_counts(tmp_path):
     """`snakemake -n` on config.yaml: jobs per rule follow the README's formula."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -70,7 +92,8 @@ def test_default_config_dry_run_job_counts(tmp_path):
     assert job_counts(proc.stdout) == {
         "all": 1, "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r,
         "control": t * r * c, "train": t * r * (1 + c), "summary": 1, "figures": 1,
-    }
+        "structure": 1, "structure_figures": 1,
+    } == {"data": 1, **expected_jobs(exp)}
 
 
 @pytest.fixture(scope="module")
@@ -87,17 +110,17 @@ def test_smoke_run_writes_summary_and_figures(smoke_run):
     config = yaml.safe_load(configfile.read_text())
     exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
     out = workdir / "results/smoke"
-    for stem in ("accuracy", "early_stop", "curves"):
+    for stem in ("accuracy", "early_stop", "curves", "structure", "instability_paths", "instability_vs_k"):
         for ext in ("png", "pdf"):
             assert (out / "figures" / f"{stem}.{ext}").stat().st_size > 1000
     summary = pd.read_csv(out / "summary.csv")
-    expected_rows = exp.trials * (1 + exp.prune.rounds * (1 + len(exp.controls)))
+    expected_rows = exp.trials * (1 + exp.prune.rounds * len(exp.variants(1)))
     assert len(summary) == expected_rows
     assert summary.groupby(["trial", "round", "variant"]).size().max() == 1
     required = {"experiment", "trial", "round", "variant", "weights_remaining", "early_stop_iteration",
                 "early_stop_val_loss", "early_stop_test_accuracy", "final_test_accuracy", "max_test_accuracy"}
     assert required <= set(summary.columns)
-    assert set(summary["variant"]) == {"ticket", *exp.controls}
+    assert set(summary["variant"]) == {"ticket", "oneshot", *exp.controls}
     # weights_remaining is exactly the mask arithmetic of the pruning schedule (LeNet: 784-300-100-10).
     sizes = {"hidden.0.weight": 784 * 300, "hidden.1.weight": 300 * 100, "output.weight": 100 * 10}
     rates = {"hidden.0.weight": 0.2, "hidden.1.weight": 0.2, "output.weight": 0.1}
@@ -111,6 +134,28 @@ def test_smoke_run_writes_summary_and_figures(smoke_run):
     assert summary.loc[summary["variant"] == "reinit", "seed_reinit"].notna().all()
 
 
+def test_smoke_run_writes_instability_and_structure(smoke_run):
+    workdir, configfile = smoke_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
+    out = workdir / "results/smoke"
+    table = pd.read_csv(out / "instability.csv")
+    points = len(exp.instability.rounds) * len(exp.instability.rewind_iterations)
+    assert len(table) == exp.trials * points * 2  # train and test split
+    assert set(table["k"]) == set(exp.instability.rewind_iterations)
+    assert table["instability"].notna().all() and (table["max_error"] >= table["endpoint_error"]).all()
+    paths = pd.read_csv(out / "instability_paths.csv")
+    assert paths.groupby(["trial", "round", "k", "split"]).size().eq(exp.instability.points).all()
+    structure = pd.read_csv(out / "structure.csv")
+    assert {"trial", "layer", "round_a", "round_b", "comparison", "spearman", "jaccard", "kept_fraction"} <= set(structure.columns)
+    assert set(structure["trial"]) == set(range(exp.trials))
+    assert (structure["kept_fraction"] == 1.0).all()  # IMP masks are nested
+    assert structure["spearman"].between(-1, 1).all()
+    # Late rewinding: rounds >= 1 start at iteration k and record it.
+    record = yaml.safe_load((out / "trial0/round1/ticket/trained.json").read_text())
+    assert record["start_iteration"] == exp.rewind_iteration == 50
+
+
 def test_unchanged_config_schedules_nothing(smoke_run):
     workdir, configfile = smoke_run
     proc = snakemake(workdir, "-n", "--configfile", str(configfile))
@@ -120,13 +165,11 @@ def test_unchanged_config_schedules_nothing(smoke_run):
 def test_raising_rounds_schedules_only_the_new_round(smoke_run):
     workdir, configfile = smoke_run
     config = yaml.safe_load(configfile.read_text())
-    exp = config["experiments"]["smoke"]
-    override = write_config(workdir / "more_rounds.yaml", {"experiments": {"smoke": {"prune": {"rounds": exp["prune"]["rounds"] + 1}}}})
+    exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
+    rounds = exp.prune.rounds + 1
+    override = write_config(workdir / "more_rounds.yaml", {"experiments": {"smoke": {"prune": {"rounds": rounds}}}})
     proc = snakemake(workdir, "-n", "--configfile", str(configfile), str(override))
-    t, c = exp["trials"], len(exp["controls"])
-    assert job_counts(proc.stdout) == {
-        "prune": t, "rewind": t, "control": t * c, "train": t * (1 + c), "summary": 1, "figures": 1, "all": 1,
-    }
+    assert job_counts(proc.stdout) == expected_jobs(exp, rounds=range(rounds, rounds + 1), trials=False)
 
 
 def test_learning_rate_change_reruns_only_that_experiments_training(smoke_run):
@@ -139,12 +182,10 @@ def test_learning_rate_change_reruns_only_that_experiments_training(smoke_run):
     # This experiment's learning rate re-runs its training and everything downstream, not data or init.
     override = write_config(workdir / "lr.yaml", {"experiments": {"smoke": {"train": {"lr": 1e-3}}}})
     counts = job_counts(snakemake(workdir, "-n", "--configfile", str(both), str(override)).stdout)
-    exp = config["experiments"]["smoke"]
-    t, r, c = exp["trials"], exp["prune"]["rounds"], len(exp["controls"])
-    assert counts == {
-        "train_dense": t, "prune": t * r, "rewind": t * r, "control": t * r * c, "train": t * r * (1 + c),
-        "summary": 1, "figures": 1, "all": 1,
-    }
+    exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
+    expected = expected_jobs(exp)
+    del expected["init"]
+    assert counts == expected
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import yaml
 from lth.data import DATASETS
 from lth.experiment import CONTROLS, KEYS
 from lth.models import MODELS
-from lth.specs import INITIALISERS, OPTIMIZERS, STRATEGIES, ModelSpec, PruneSpec, TrainSpec
+from lth.specs import INITIALISERS, OPTIMIZERS, PRUNE_MODES, STRATEGIES, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
@@ -20,7 +20,7 @@ def test_experiment_keys_match():
 
 
 def test_spec_fields_match():
-    for key, spec in (("model", ModelSpec), ("train", TrainSpec), ("prune", PruneSpec)):
+    for key, spec in (("model", ModelSpec), ("train", TrainSpec), ("prune", PruneSpec), ("instability", InstabilitySpec)):
         assert set(EXPERIMENT[key]["properties"]) == {f.name for f in fields(spec)}, key
 
 
@@ -30,6 +30,7 @@ def test_enums_match_registries():
     assert set(EXPERIMENT["model"]["properties"]["init"]["enum"]) == set(INITIALISERS)
     assert set(EXPERIMENT["train"]["properties"]["optimizer"]["enum"]) == set(OPTIMIZERS)
     assert set(EXPERIMENT["prune"]["properties"]["strategy"]["enum"]) == set(STRATEGIES)
+    assert set(EXPERIMENT["prune"]["properties"]["mode"]["enum"]) == set(PRUNE_MODES)
     assert set(EXPERIMENT["controls"]["items"]["enum"]) == set(CONTROLS)
 
 

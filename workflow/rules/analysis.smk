@@ -47,3 +47,47 @@ rule figures:
     shell:
         "lth plot --summary {input.summary} --curves {input.curves}"
         " --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"
+
+
+# Stability of the ticket's structure across rounds: Spearman of trained magnitudes, mask overlap.
+rule structure:
+    input:
+        ticket_states,
+    output:
+        report(
+            "results/{exp}/structure.csv",
+            caption="../report/structure_table.rst",
+            category="{exp}",
+            subcategory="structure",
+        ),
+    log:
+        "results/{exp}/logs/structure.log",
+    conda:
+        "../../envs/lth.yaml"
+    params:
+        code=code_version("structure"),
+    shell:
+        "lth structure --trained {input} --out {output} > {log} 2>&1"
+
+
+rule structure_figures:
+    input:
+        "results/{exp}/structure.csv",
+    output:
+        png=report(
+            "results/{exp}/figures/structure.png",
+            caption="../report/structure.rst",
+            category="{exp}",
+            subcategory="structure",
+        ),
+        pdf="results/{exp}/figures/structure.pdf",
+    log:
+        "results/{exp}/logs/structure_figures.log",
+    conda:
+        "../../envs/lth.yaml"
+    params:
+        outdir=lambda w: f"results/{w.exp}/figures",
+        title=lambda w: figure_title(exp_of(w)),
+        code=code_version("figures"),
+    shell:
+        "lth plot-analyses --structure {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

@@ -40,8 +40,12 @@ wildcard_constraints:
     exp="|".join(sorted(EXPERIMENTS)) or "NONE",
     trial=r"\d+",
     round=r"\d+",
-    variant="ticket|reinit|shuffle|random",
+    variant="ticket|oneshot|reinit|shuffle|random",
     control="reinit|shuffle|random",
+    rewound="ticket|oneshot",
+    family="iterative|oneshot",
+    k=r"\d+",
+    member="a|b",
 
 
 # The science modules each rule depends on. Their content hash is a param, so editing a module
@@ -54,6 +58,8 @@ CODE = {
     "start": ["masks.py", "models"],
     "summary": ["summary.py"],
     "figures": ["figures.py", "summary.py"],
+    "instability": ["instability.py", "training.py", "data.py", "masks.py", "models"],
+    "structure": ["stability.py", "masks.py"],
 }
 
 
@@ -84,9 +90,11 @@ def data_file(wildcards):
 def context(wildcards, **extra):
     """Provenance recorded in a job's outputs: where it sits in the DAG and the config it used."""
     where = {"experiment": wildcards.exp}
-    for key in ("trial", "round"):
+    for key in ("trial", "round", "k"):
         if key in wildcards.keys():
             where[key] = int(wildcards[key])
+    if "member" in wildcards.keys():
+        where["copy"] = wildcards.member
     for key in ("variant", "control"):
         if key in wildcards.keys():
             where["variant"] = wildcards[key]
@@ -94,8 +102,11 @@ def context(wildcards, **extra):
 
 
 def prune_params(exp):
-    """The pruning spec without `rounds`: raising `rounds` must not re-run existing prunes."""
-    return as_json({k: v for k, v in exp.prune.to_dict().items() if k != "rounds"})
+    """The pruning spec without `rounds` and `mode`: raising `rounds` must not re-run existing
+    prunes, and the mode only decides which network is pruned (an input) and how far."""
+    return as_json(
+        {k: v for k, v in exp.prune.to_dict().items() if k not in ("rounds", "mode")}
+    )
 
 
 def training_runs(name):
@@ -116,19 +127,45 @@ def run_files(wildcards, filename):
     ]
 
 
-def previous_ticket(wildcards):
-    """The trained ticket of the round before: what the prune job of this round prunes."""
-    previous = int(wildcards["round"]) - 1
+def pruned_network(wildcards):
+    """What the prune job of a round prunes: the trained ticket of the round before (iterative),
+    or the trained dense network of round 0 (one-shot)."""
+    previous = int(wildcards["round"]) - 1 if wildcards.family == "iterative" else 0
     return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/ticket/trained.safetensors"
 
 
-def train_params(**where):
-    """Params of both training rules: only the config slice a training job depends on."""
+def oneshot_flag(wildcards):
+    return (
+        f"--oneshot-rounds {wildcards['round']}"
+        if wildcards.family == "oneshot"
+        else ""
+    )
+
+
+def ticket_mask(wildcards):
+    """The mask of a round's ticket (iterative or one-shot as `prune.mode` says)."""
+    family = exp_of(wildcards).ticket_mask
+    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{wildcards['round']}/mask_{family}.safetensors"
+
+
+def rewound_mask(wildcards):
+    """The mask a rewound start uses: the ticket's, or the one-shot mask for the 'oneshot' variant."""
+    if wildcards.rewound == "oneshot":
+        return f"results/{wildcards.exp}/trial{wildcards.trial}/round{wildcards['round']}/mask_oneshot.safetensors"
+    return ticket_mask(wildcards)
+
+
+def train_params(order_seed=None, train=None, **where):
+    """Params of the training rules: only the config slice a training job depends on.
+
+    ``order_seed`` and ``train`` (functions of the wildcards) override the trial's data order and
+    the experiment's training spec (the instability copies and the spawn runs use them).
+    """
     return dict(
-        train=lambda w: as_json(exp_of(w).train.to_dict()),
+        train=train or (lambda w: as_json(exp_of(w).train.to_dict())),
         validation_size=lambda w: exp_of(w).data.validation_size,
         split_seed=lambda w: exp_of(w).data.split_seed,
-        order_seed=lambda w: exp_of(w).order_seed(int(w.trial)),
+        order_seed=order_seed or (lambda w: exp_of(w).order_seed(int(w.trial))),
         rewind_iteration=lambda w: exp_of(w).rewind_iteration,
         context=lambda w: context(
             w, **where, train=exp_of(w).train.to_dict(), data=exp_of(w).data.to_dict()
@@ -160,9 +197,83 @@ def figure_title(exp):
     )
 
 
+def instability_files(wildcards, filename):
+    exp = exp_of(wildcards)
+    return [
+        f"results/{exp.name}/trial{t}/instability/round{r}/k{k}/{filename}"
+        for t in range(exp.trials)
+        for r in exp.instability.rounds
+        for k in exp.instability.rewind_iterations
+    ]
+
+
+def ticket_states(wildcards):
+    exp = exp_of(wildcards)
+    return [
+        f"results/{exp.name}/trial{t}/round{r}/ticket/trained.safetensors"
+        for t in range(exp.trials)
+        for r in range(exp.prune.rounds + 1)
+    ]
+
+
+def spawn_train_spec(wildcards):
+    """The experiment's training spec stopped at iteration k (evaluated only at 0 and k)."""
+    spec = exp_of(wildcards).train.to_dict()
+    k = int(wildcards.k)
+    return as_json({**spec, "iterations": k, "eval_every": k})
+
+
+def instability_order_seed(wildcards):
+    return exp_of(wildcards).instability_seed(
+        int(wildcards.trial),
+        int(wildcards["round"]),
+        int(wildcards.k),
+        wildcards.member,
+    )
+
+
+def spawn_state(wildcards):
+    """θ_k of a trial's dense run: θ₀ for k = 0, the rewind state when k is the experiment's
+    rewind_iteration, else a run of k iterations from θ₀ (rule spawn)."""
+    trial = f"results/{wildcards.exp}/trial{wildcards.trial}"
+    k = int(wildcards.k)
+    if k == 0:
+        return f"{trial}/init.safetensors"
+    if k == exp_of(wildcards).rewind_iteration:
+        return f"{trial}/rewind.safetensors"
+    return f"{trial}/spawn/k{k}.safetensors"
+
+
+def instability_start_inputs(wildcards):
+    inputs = {"weights": spawn_state(wildcards)}
+    if int(wildcards["round"]) > 0:
+        inputs["mask"] = ticket_mask(wildcards)
+    return inputs
+
+
+def analysis_targets(name):
+    """Instability and structure outputs of an experiment, where it asks for them."""
+    exp = EXPERIMENTS[name]
+    targets = []
+    if exp.instability:
+        targets += [f"results/{name}/instability.csv"]
+        targets += expand(
+            f"results/{name}/figures/{{fig}}.{{ext}}",
+            fig=["instability_paths", "instability_vs_k"],
+            ext=["png", "pdf"],
+        )
+    if exp.prune.rounds >= 1:
+        targets += [f"results/{name}/structure.csv"]
+        targets += expand(
+            f"results/{name}/figures/structure.{{ext}}", ext=["png", "pdf"]
+        )
+    return targets
+
+
 def all_targets():
     targets = []
     for name in config["run"]:
+        targets += analysis_targets(name)
         targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]
         targets += expand(
             f"results/{name}/figures/{{fig}}.{{ext}}",

@@ -70,36 +70,39 @@ rule train:
         train_command("--start-iteration {params.rewind_iteration}")
 
 
+# The mask of round r: iterative (prune round r-1's trained ticket by one round) or one-shot
+# (prune the trained dense network straight to round r's sparsity).
 rule prune:
     input:
-        trained=previous_ticket,
+        trained=pruned_network,
     output:
-        mask="results/{exp}/trial{trial}/round{round}/mask.safetensors",
-        sidecar="results/{exp}/trial{trial}/round{round}/mask.json",
+        mask="results/{exp}/trial{trial}/round{round}/mask_{family}.safetensors",
+        sidecar="results/{exp}/trial{trial}/round{round}/mask_{family}.json",
     log:
-        "results/{exp}/logs/trial{trial}/round{round}/prune.log",
+        "results/{exp}/logs/trial{trial}/round{round}/prune-{family}.log",
     wildcard_constraints:
         round=r"[1-9]\d*",
     conda:
         "../../envs/lth.yaml"
     params:
         prune=lambda w: prune_params(exp_of(w)),
+        oneshot=oneshot_flag,
         context=lambda w: context(w, prune=json.loads(prune_params(exp_of(w)))),
         code=code_version("prune"),
     shell:
-        "lth prune --trained {input.trained} --prune {params.prune:q} --out {output.mask}"
-        " --provenance {params.context:q} > {log} 2>&1"
+        "lth prune --trained {input.trained} --prune {params.prune:q} {params.oneshot}"
+        " --out {output.mask} --provenance {params.context:q} > {log} 2>&1"
 
 
 rule rewind:
     input:
-        mask="results/{exp}/trial{trial}/round{round}/mask.safetensors",
+        mask=rewound_mask,
         weights="results/{exp}/trial{trial}/rewind.safetensors",
     output:
-        state="results/{exp}/trial{trial}/round{round}/ticket/start.safetensors",
-        sidecar="results/{exp}/trial{trial}/round{round}/ticket/start.json",
+        state="results/{exp}/trial{trial}/round{round}/{rewound}/start.safetensors",
+        sidecar="results/{exp}/trial{trial}/round{round}/{rewound}/start.json",
     log:
-        "results/{exp}/logs/trial{trial}/round{round}/rewind.log",
+        "results/{exp}/logs/trial{trial}/round{round}/{rewound}-start.log",
     conda:
         "../../envs/lth.yaml"
     params:
@@ -112,7 +115,7 @@ rule rewind:
 
 rule control:
     input:
-        mask="results/{exp}/trial{trial}/round{round}/mask.safetensors",
+        mask=ticket_mask,
         weights="results/{exp}/trial{trial}/rewind.safetensors",
     output:
         state="results/{exp}/trial{trial}/round{round}/{control}/start.safetensors",
