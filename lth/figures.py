@@ -108,6 +108,12 @@ def _curves(curves: pd.DataFrame, title: str):
         ax.set_title(f"{STYLE[variant]['label']}")
         ax.set_xlabel("training iterations")
         ax.legend(fontsize=7, title="remaining", title_fontsize=7)
+    # Zoom on the interesting range, as LTH Figure 3 does: from the first evaluation after
+    # iteration 0 (the start, near chance for dense networks, would flatten everything else).
+    later = test[test["iteration"] > test["iteration"].min()]
+    if not later.empty:
+        shown = later[later["round"].isin(chosen)]["accuracy"] * 100
+        axes[0].set_ylim(shown.quantile(0.02) - 0.5, min(100.0, shown.max() + 0.3))
     axes[0].set_ylabel("test accuracy (%)")
     fig.suptitle(title, y=1.02)
     return fig
