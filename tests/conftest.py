@@ -150,3 +150,15 @@ def pruned_mask(model, weights, rounds: int, rate: float = 0.2, output_rate: flo
 def make_pruned_mask():
     """Factory: ``make_pruned_mask(model, weights, rounds, rate=0.2, output_rate=0.1)``."""
     return pruned_mask
+
+
+def random_weights(model, seed: int) -> dict[str, torch.Tensor]:
+    """Fresh 'trained' weights for one round (distinct magnitudes, independent of earlier rounds)."""
+    g = torch.Generator().manual_seed(seed)
+    return {k: torch.randn(v.shape, generator=g) for k, v in model.state_dict().items()}
+
+
+@pytest.fixture
+def lenet(make_model):
+    """An initialised LeNet-300-100 (MNIST-shaped input)."""
+    return make_model(hidden=(300, 100))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
 import torch
 
 from lth import masks
 from lth.errors import LthError
 from lth.specs import PruneSpec
+from conftest import random_weights
 
 LENET_SIZES = {"hidden.0.weight": 784 * 300, "hidden.1.weight": 300 * 100, "output.weight": 100 * 10}
 
@@ -20,17 +22,6 @@ HAND_COUNTS = {
     "hidden.1.weight": [30000, 24000, 19200, 15360, 12288, 9830],
     "output.weight": [1000, 900, 810, 729, 656, 590],
 }
-
-
-def random_weights(model, seed: int) -> dict[str, torch.Tensor]:
-    """Fresh 'trained' weights for one round (distinct magnitudes, independent of earlier rounds)."""
-    g = torch.Generator().manual_seed(seed)
-    return {k: torch.randn(v.shape, generator=g) for k, v in model.state_dict().items()}
-
-
-@pytest.fixture
-def lenet(make_model):
-    return make_model(hidden=(300, 100))
 
 
 def assert_nested(new: masks.Mask, old: masks.Mask) -> None:

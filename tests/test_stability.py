@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 import torch
 from scipy import stats
 
@@ -13,16 +14,7 @@ from lth import masks
 from lth.errors import LthError
 from lth.specs import PruneSpec
 from lth.stability import COLUMNS, magnitude_spearman, mask_overlap, structure_table
-
-
-def random_weights(model, seed: int) -> dict[str, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    return {k: torch.randn(v.shape, generator=g) for k, v in model.state_dict().items()}
-
-
-@pytest.fixture
-def lenet(make_model):
-    return make_model(hidden=(300, 100))
+from conftest import random_weights
 
 
 def test_spearman_of_a_network_with_itself_is_exactly_one(lenet, make_pruned_mask, make_model):
