@@ -24,7 +24,7 @@ from lth.specs import ModelSpec, PruneSpec, TrainSpec, parse_mapping
 
 def _provenance(args, own_seeds: dict, inherited: Checkpoint | None = None, device=None) -> dict:
     """Sidecar content: the inputs' seeds plus this step's, the caller's context and the environment."""
-    seeds = dict((inherited.provenance.get("seeds", {}) if inherited else {}))
+    seeds = dict(inherited.provenance.get("seeds", {})) if inherited else {}
     seeds.update(own_seeds)
     return {
         "step": args.command,
@@ -35,7 +35,7 @@ def _provenance(args, own_seeds: dict, inherited: Checkpoint | None = None, devi
     }
 
 
-INPUT_ARGS = ("data", "start", "trained", "mask", "weights", "root")
+INPUT_ARGS = ("data", "start", "trained", "mask", "weights", "root", "a", "b")
 
 
 def _model_for(ckpt: Checkpoint) -> torch.nn.Module:
