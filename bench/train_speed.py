@@ -33,6 +33,10 @@ Columns.
 * ``epoch+1eval s [range]``: one 60K-example epoch plus exactly one test evaluation,
   ``train() seconds - 1 * test-evaluation seconds``; the median, then the fastest and slowest
   repeat (the issue's 1.2 s target applies to this column for SGD at batch 128).
+* ``plain s``: the same epoch plus one test evaluation as a bare loop over tensor-resident
+  batches (``x[idx]``, same model, optimiser and batch size; no mask, no hooks), median of
+  ``--repeats``: the floor the training path is compared with on the same machine in the same run.
+* ``xplain``: ``epoch+1eval s`` / ``plain s``.
 * ``train() s``: the raw wall time of the ``train()`` call (epoch plus two test evaluations).
 * ``eval s``: one ``evaluate`` over the 10,000 test images (batches of 10,000).
 
@@ -79,11 +83,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 from lth import data, masks, models  # noqa: E402
 from lth.specs import ModelSpec, TrainSpec  # noqa: E402
 from lth.errors import LthError  # noqa: E402
-from lth.training import configure_runtime, evaluate, resolve_device, train  # noqa: E402
+from lth.training import configure_runtime, evaluate, make_optimizer, resolve_device, train  # noqa: E402
 
 TRAIN_EXAMPLES = 60000
 MACS = 784 * 300 + 300 * 100 + 100 * 10  # forward multiply-adds per example
@@ -93,6 +98,9 @@ SETTINGS = [
     ("sgd", 128, dict(optimizer="sgd", lr=0.1, momentum=0.9, batch_size=128)),
 ]
 TARGET_SECONDS = 1.2  # issue target: SGD batch 128 epoch + one test evaluation on the 2-core CPU
+# The same target relative to the machine: the issue set 1.2 s where a plain loop took about 0.8 s.
+# The plain loop is timed in the same run, so this bound survives a host that is slower today.
+TARGET_RATIO = 1.5
 
 
 def flops_per_iteration(batch: int) -> int:
@@ -240,6 +248,31 @@ def time_train(model, init: dict, mask, splits, spec: TrainSpec) -> float:
     return WATCH.timed(once)
 
 
+def time_plain_loop(model, init: dict, splits, batch: int, kwargs: dict) -> float:
+    """The floor to compare with: a bare loop over tensor-resident batches (no mask, no hooks,
+    no schedule) with the same model, optimiser and batch size, plus one test evaluation."""
+    x, y = splits.train.x, splits.train.y
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0)).to(x.device)
+    iterations = len(y) // batch
+
+    def once() -> float:
+        model.load_state_dict(init)
+        spec = TrainSpec(iterations=iterations, **kwargs)
+        optimizer = make_optimizer(spec, list(model.parameters()))
+        sync(x.device)
+        start = time.perf_counter()
+        for i in range(iterations):
+            idx = order[i * batch : (i + 1) * batch]
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        evaluate(model, splits.test)  # ends in .item(): synchronous
+        return time.perf_counter() - start
+
+    return WATCH.timed(once)
+
+
 def parse_threads(text: str | None) -> list[int]:
     if not text:
         return [usable_cores()]
@@ -329,18 +362,22 @@ def main(argv: list[str] | None = None) -> int:
             its = iterations / (med - 2 * eval_s)
             gflops = its * flops_per_iteration(batch) / 1e9
             epoch1 = med - eval_s
+            plain = statistics.median(time_plain_loop(model, init, splits, batch, kwargs) for _ in range(args.repeats))
             rows.append([
                 f"{name} b{batch}", str(n_threads), str(iterations), f"{its:.0f}", f"{gflops:.1f}", f"{peak:.1f}",
-                f"{100 * gflops / peak:.0f}", f"{epoch1:.3f} [{best - eval_s:.3f}-{worst - eval_s:.3f}]", f"{med:.3f}", f"{eval_s:.3f}",
+                f"{100 * gflops / peak:.0f}", f"{epoch1:.3f} [{best - eval_s:.3f}-{worst - eval_s:.3f}]", f"{plain:.3f}", f"{epoch1 / plain:.2f}",
+                f"{med:.3f}", f"{eval_s:.3f}",
             ])
             if name == "sgd" and batch == 128:
                 verdict = "meets" if epoch1 <= TARGET_SECONDS else "misses"
+                relative = "meets" if epoch1 <= TARGET_RATIO * plain else "misses"
                 summary.append(
                     f"threads={n_threads}: SGD b128 epoch + 1 test evaluation = {epoch1:.3f} s (median of {args.repeats}) "
-                    f"-> {verdict} the {TARGET_SECONDS} s target (2-core CPU target)"
+                    f"-> {verdict} the {TARGET_SECONDS} s target (2-core CPU target); "
+                    f"{epoch1 / plain:.2f}x the plain loop's {plain:.3f} s -> {relative} the {TARGET_RATIO}x bound"
                 )
 
-    header = ["setting", "threads", "iters", "it/s", "GFLOP/s", "mm GFLOP/s", "%mm", "epoch+1eval s [range]", "train() s", "eval s"]
+    header = ["setting", "threads", "iters", "it/s", "GFLOP/s", "mm GFLOP/s", "%mm", "epoch+1eval s [range]", "plain s", "xplain", "train() s", "eval s"]
     print(f"machine : {machine(device)} ({device})")
     print(f"torch   : {torch.__version__}   threads: {','.join(map(str, threads))}   python: {platform.python_version()}")
     print(f"data    : MNIST, {len(splits.train)} train / {len(splits.test)} test, validation_size=0")
