@@ -107,10 +107,15 @@ def layer_rates(model: nn.Module, spec) -> dict[str, float]:
     return {name: spec.rate_for(kind) for name, kind in model.prunable_layers().items()}
 
 
+def pooled_layers(model: nn.Module, spec) -> list[str]:
+    """The layers global pruning pools: every prunable layer whose kind is not excluded."""
+    return [name for name, kind in model.prunable_layers().items() if kind not in spec.exclude]
+
+
 def prune(model: nn.Module, weights: dict[str, torch.Tensor], mask: Mask, spec) -> Mask:
     """One round of magnitude pruning as the `PruneSpec` says (layerwise or global)."""
     if spec.strategy == "global":
-        return prune_global(weights, mask, spec.rate)
+        return prune_global(weights, mask, spec.rate, pooled_layers(model, spec))
     return prune_layerwise(weights, mask, layer_rates(model, spec))
 
 
@@ -169,10 +174,11 @@ def oneshot_counts(model: nn.Module, spec, rounds: int, weights: dict[str, torch
     what makes one-shot and iterative comparable.
 
     Layerwise: layer of N weights and kind k keeps ``survivors(N, spec.rate_for(k), rounds)``.
-    Global: ``survivors(total, spec.rate, rounds)`` weights are kept pooled over all prunable
-    layers, i.e. the largest |w| of ``weights`` overall (ties: lower index in layer order, as in
-    `prune_global`); the returned per-layer counts are how many of those fall in each layer, so
-    `prune_to_counts` with them keeps exactly that pooled set. ``weights`` is required for global.
+    Global: ``survivors(total, spec.rate, rounds)`` weights are kept pooled over the layers
+    `pooled_layers` names, i.e. the largest |w| of ``weights`` there (ties: lower index in layer
+    order, as in `prune_global`); the returned per-layer counts are how many of those fall in each
+    layer, so `prune_to_counts` with them keeps exactly that pooled set; excluded layers are left
+    out (and keep their mask). ``weights`` is required for global.
     """
     full = full_mask(model)
     if spec.strategy != "global":
@@ -180,10 +186,12 @@ def oneshot_counts(model: nn.Module, spec, rounds: int, weights: dict[str, torch
     if weights is None:
         raise LthError("oneshot_counts: global pruning needs the weights to split the pooled count across layers")
     check_compatible(weights, full)
-    pooled = torch.cat([_scores(weights, full, name).flatten() for name in full])
+    layers = pooled_layers(model, spec)
+    pooled = torch.cat([_scores(weights, full, name).flatten() for name in layers])
     kept = _keep_largest(pooled, survivors(pooled.numel(), spec.rate, rounds))
     out, start = {}, 0
-    for name, m in full.items():
+    for name in layers:
+        m = full[name]
         out[name] = int(kept[start : start + m.numel()].sum())
         start += m.numel()
     return out

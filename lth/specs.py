@@ -105,22 +105,44 @@ INITIALISERS = ("glorot_normal", "normal", "kaiming_normal")
 
 @dataclass(frozen=True)
 class ModelSpec(Spec):
-    """Architecture and initialiser. ``hidden`` is used by ``mlp`` (LeNet-300-100 = [300, 100])."""
+    """Architecture and initialiser.
+
+    ``hidden`` gives the fully connected hidden widths of ``mlp`` (default [300, 100],
+    LeNet-300-100) and ``conv2/4/6`` (default [256, 256]); ``dropout`` follows each of those layers.
+    ``vgg19`` and ``resnet20`` have no such layers, so neither key applies to them.
+    """
 
     name: str = "mlp"
-    hidden: tuple[int, ...] = (300, 100)
+    hidden: tuple[int, ...] | None = None  # filled in with the model's default (lth.models.HIDDEN)
     init: str = "glorot_normal"
     init_std: float = 0.1  # only for init: normal (the first LTH version used N(0, 0.1))
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Resolve the default widths here, so that `{name: mlp}` and `{name: mlp, hidden: [300, 100]}`
+        # are the same spec (same canonical params, no spurious re-runs) and provenance shows them.
+        from lth.models import HIDDEN
+
+        if self.hidden is None and self.name in HIDDEN:
+            object.__setattr__(self, "hidden", HIDDEN[self.name])
 
     def validate(self, where: str) -> None:
-        from lth.models import MODELS
+        from lth.models import HIDDEN, MODELS
 
         _choice(self.name, MODELS, f"{where}.name")
         _choice(self.init, INITIALISERS, f"{where}.init")
-        if any(h <= 0 for h in self.hidden):
-            raise LthError(f"{where}.hidden: widths must be positive, got {list(self.hidden)}")
+        if self.name not in HIDDEN and (self.hidden is not None or self.dropout):
+            key = "hidden" if self.hidden is not None else "dropout"
+            raise LthError(
+                f"{where}.{key}: model '{self.name}' has no fully connected hidden layers "
+                f"(hidden and dropout apply to: {', '.join(sorted(HIDDEN))})"
+            )
+        if self.hidden is not None and (not self.hidden or any(h <= 0 for h in self.hidden)):
+            raise LthError(f"{where}.hidden: need one or more positive widths, got {list(self.hidden)}")
         if self.init_std <= 0:
             raise LthError(f"{where}.init_std: must be positive, got {self.init_std}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise LthError(f"{where}.dropout: must be in [0, 1), got {self.dropout}")
 
 
 OPTIMIZERS = ("adam", "sgd")
@@ -141,6 +163,7 @@ class TrainSpec(Spec):
     milestones: tuple[int, ...] = ()  # iterations at which the learning rate is multiplied by gamma
     gamma: float = 0.1
     eval_batch_size: int = 10000
+    augment: bool = False  # random crop (padding 4) and horizontal flip of image batches (lth.augment)
 
     def validate(self, where: str) -> None:
         _choice(self.optimizer, OPTIMIZERS, f"{where}.optimizer")
@@ -164,6 +187,7 @@ class TrainSpec(Spec):
 
 
 STRATEGIES = ("layerwise", "global")
+LAYER_KINDS = ("conv", "fc", "output")
 PRUNE_MODES = ("iterative", "oneshot", "both")
 
 
@@ -174,7 +198,9 @@ class PruneSpec(Spec):
     ``rate`` is the fraction of each layer's *surviving* weights removed per round; the output layer
     uses ``output_rate`` (default: half of ``rate``, as in the LTH paper), convolutional layers
     ``conv_rate`` (default: ``rate``). With ``strategy: global`` one ``rate`` applies to all
-    prunable weights pooled together.
+    prunable weights pooled together. ``exclude`` lists layer kinds ('conv', 'fc', 'output') that
+    are never pruned: the papers prune VGG-19 and ResNet-20 globally over the convolutions only,
+    i.e. ``exclude: [output]``.
     """
 
     strategy: str = "layerwise"
@@ -186,10 +212,13 @@ class PruneSpec(Spec):
     # prunes the trained dense network straight to round r's sparsity; both: the iterative ticket
     # plus a one-shot ticket ('oneshot' variant) at every round, for LTH Figure 4-style overlays.
     mode: str = "iterative"
+    exclude: tuple[str, ...] = ()
 
     def validate(self, where: str) -> None:
         _choice(self.strategy, STRATEGIES, f"{where}.strategy")
         _choice(self.mode, PRUNE_MODES, f"{where}.mode")
+        for kind in self.exclude:
+            _choice(kind, LAYER_KINDS, f"{where}.exclude")
         for key in ("rate", "output_rate", "conv_rate"):
             value = getattr(self, key)
             if value is not None and not 0.0 <= value < 1.0:
@@ -198,7 +227,9 @@ class PruneSpec(Spec):
             raise LthError(f"{where}.rounds: must be >= 0, got {self.rounds}")
 
     def rate_for(self, kind: str) -> float:
-        """Per-round rate for a layer of the given kind ('fc', 'conv' or 'output')."""
+        """Per-round rate for a layer of the given kind ('fc', 'conv' or 'output'); 0 if excluded."""
+        if kind in self.exclude:
+            return 0.0
         if kind == "output":
             return self.output_rate if self.output_rate is not None else self.rate / 2
         if kind == "conv":

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lth.augment import crop_flip
 from lth.data import Split, Splits
 from lth.errors import LthError
 from lth.masks import Mask, check_compatible
@@ -148,6 +149,8 @@ def train(
     outside = [k for k in save_at if not start_iteration <= k <= spec.iterations]
     if outside:
         raise LthError(f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}")
+    if spec.augment and len(splits.info.input_shape) != 3:
+        raise LthError(f"train.augment: random crops and flips need image data, {splits.info.name} has input shape {splits.info.input_shape}")
     steps_per_epoch = n_train // batch  # the last incomplete batch of an epoch is dropped
     optimizer = make_optimizer(spec, list(params.values()))
     scheduled = bool(spec.warmup or spec.milestones)
@@ -179,22 +182,29 @@ def train(
     model.train()
     checkpoint_hooks(start_iteration)
     epoch, order = -1, None
-    for iteration in range(start_iteration, spec.iterations):
-        if iteration // steps_per_epoch != epoch:
-            epoch = iteration // steps_per_epoch
-            order = epoch_permutation(n_train, order_seed, epoch, device)
-        offset = (iteration % steps_per_epoch) * batch
-        idx = order[offset : offset + batch]
-        if scheduled:
-            for group in optimizer.param_groups:
-                group["lr"] = spec.lr_at(iteration)
-        # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
-        loss = F.cross_entropy(model(train_x.index_select(0, idx)), train_y.index_select(0, idx))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        apply_mask()
-        checkpoint_hooks(iteration + 1)
+    # Dropout draws from torch's global generator: seed it for this run (from the data-order seed
+    # and the start iteration) inside a fork, so the caller's random state is left untouched.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(derive_seed(order_seed, "dropout", start_iteration))
+        for iteration in range(start_iteration, spec.iterations):
+            if iteration // steps_per_epoch != epoch:
+                epoch = iteration // steps_per_epoch
+                order = epoch_permutation(n_train, order_seed, epoch, device)
+            offset = (iteration % steps_per_epoch) * batch
+            idx = order[offset : offset + batch]
+            if scheduled:
+                for group in optimizer.param_groups:
+                    group["lr"] = spec.lr_at(iteration)
+            # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
+            x = train_x.index_select(0, idx)
+            if spec.augment:
+                x = crop_flip(x, torch.Generator().manual_seed(derive_seed(order_seed, "augment", iteration)))
+            loss = F.cross_entropy(model(x), train_y.index_select(0, idx))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            apply_mask()
+            checkpoint_hooks(iteration + 1)
     seconds = time.perf_counter() - started
 
     metrics = pd.DataFrame(rows, columns=["iteration", "split", "loss", "accuracy"])

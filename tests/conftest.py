@@ -30,13 +30,14 @@ ACCURACY_THREADS = int(os.environ.get("LTH_TEST_ACCURACY_THREADS", str(THREADS))
 
 torch.set_num_threads(THREADS)
 
-# Files each torchvision dataset needs under the data root (checked before preparing, so that a
+# Folder and files each real dataset needs under the data root (checked before preparing, so that a
 # partial data folder skips instead of trying to download).
 RAW_FILES = {
-    "mnist": ("MNIST", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+    "mnist": ("MNIST/raw", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]),
-    "fashion_mnist": ("FashionMNIST", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+    "fashion_mnist": ("FashionMNIST/raw", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]),
+    "cifar10_subset": ("cifar10-subset", ["cifar10_exact_subset.npz"]),
 }
 
 
@@ -78,11 +79,11 @@ class Prepared:
     def __call__(self, name: str) -> Path:
         if name not in self.files:
             folder, names = RAW_FILES[name]
-            raw = self.root / folder / "raw"
+            raw = self.root / folder
             missing = [n for n in names if not (raw / n).is_file()]
             if missing:
-                pytest.skip(f"real datasets not found at {self.root} (missing {folder}/raw/{missing[0]}); set LTH_DATA_ROOT")
-            mirror = self.workdir / "root" / folder / "raw"
+                pytest.skip(f"real datasets not found at {self.root} (missing {raw.relative_to(self.root) / missing[0]}); set LTH_DATA_ROOT")
+            mirror = self.workdir / "root" / raw.relative_to(self.root)
             mirror.mkdir(parents=True, exist_ok=True)
             for n in names:
                 if not (mirror / n).exists():
@@ -95,7 +96,7 @@ class Prepared:
 
 @pytest.fixture(scope="session")
 def prepared(real_data_root: Path, tmp_path_factory) -> Prepared:
-    """``prepared('mnist')`` / ``prepared('fashion_mnist')``: path of the prepared tensor file."""
+    """``prepared('mnist')``, ``prepared('fashion_mnist')``, ``prepared('cifar10_subset')``: path of the prepared tensor file."""
     return Prepared(real_data_root, tmp_path_factory.mktemp("prepared"))
 
 

@@ -8,7 +8,7 @@ import yaml
 from lth.data import DATASETS
 from lth.experiment import CONTROLS, KEYS
 from lth.models import MODELS
-from lth.specs import INITIALISERS, OPTIMIZERS, PRUNE_MODES, STRATEGIES, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
+from lth.specs import INITIALISERS, LAYER_KINDS, OPTIMIZERS, PRUNE_MODES, STRATEGIES, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
@@ -31,6 +31,7 @@ def test_enums_match_registries():
     assert set(EXPERIMENT["train"]["properties"]["optimizer"]["enum"]) == set(OPTIMIZERS)
     assert set(EXPERIMENT["prune"]["properties"]["strategy"]["enum"]) == set(STRATEGIES)
     assert set(EXPERIMENT["prune"]["properties"]["mode"]["enum"]) == set(PRUNE_MODES)
+    assert set(EXPERIMENT["prune"]["properties"]["exclude"]["items"]["enum"]) == set(LAYER_KINDS)
     assert set(EXPERIMENT["controls"]["items"]["enum"]) == set(CONTROLS)
 
 

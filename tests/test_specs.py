@@ -24,7 +24,7 @@ def test_yaml_and_json_text_parse_like_mappings():
     from_map = ModelSpec.from_dict({"name": "mlp", "hidden": [8, 4], "init": "normal", "init_std": 0.05})
     assert from_yaml == from_json == from_map
     assert from_yaml.hidden == (8, 4)
-    assert from_yaml.to_dict() == {"name": "mlp", "hidden": [8, 4], "init": "normal", "init_std": 0.05}
+    assert from_yaml.to_dict() == {"name": "mlp", "hidden": [8, 4], "init": "normal", "init_std": 0.05, "dropout": 0.0}
     assert ModelSpec.from_dict(from_yaml.to_dict()) == from_yaml  # canonical form round-trips
 
 
@@ -41,7 +41,7 @@ def test_unknown_key_names_key_and_allowed_keys():
     assert "train.learning_rate" in msg and "unknown key" in msg
     for key in ("batch_size", "iterations", "lr", "optimizer", "warmup", "milestones"):
         assert key in msg
-    with pytest.raises(LthError, match=r"model\.depth: unknown key \(allowed: hidden, init, init_std, name\)"):
+    with pytest.raises(LthError, match=r"model\.depth: unknown key \(allowed: dropout, hidden, init, init_std, name\)"):
         ModelSpec.from_dict({"depth": 3}, "model")
     with pytest.raises(LthError, match=r"prune\.rates: unknown key .*output_rate"):
         PruneSpec.from_dict("{rates: 0.2}", "prune")
@@ -74,7 +74,7 @@ def test_optional_keys_accept_null():
 @pytest.mark.parametrize(
     "cls, data, pattern",
     [
-        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: mlp\)"),
+        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg19\)"),
         (ModelSpec, {"init": "xavier"}, r"model\.init: unknown value 'xavier' \(allowed: glorot_normal, kaiming_normal, normal\)"),
         (TrainSpec, {"optimizer": "rmsprop"}, r"train\.optimizer: unknown value 'rmsprop' \(allowed: adam, sgd\)"),
         (PruneSpec, {"strategy": "random"}, r"prune\.strategy: unknown value 'random' \(allowed: global, layerwise\)"),
@@ -98,7 +98,7 @@ def test_unknown_names_list_allowed_values(cls, data, pattern):
         (PruneSpec, {"rate": 1.0}, r"prune\.rate: must be in \[0, 1\)"),
         (PruneSpec, {"output_rate": -0.1}, r"prune\.output_rate: must be in \[0, 1\)"),
         (PruneSpec, {"rounds": -1}, r"prune\.rounds: must be >= 0"),
-        (ModelSpec, {"hidden": [8, 0]}, r"model\.hidden: widths must be positive"),
+        (ModelSpec, {"hidden": [8, 0]}, r"model\.hidden: need one or more positive widths"),
         (DataSpec, {"validation_size": -5}, r"data\.validation_size: must be >= 0"),
     ],
 )

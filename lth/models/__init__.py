@@ -2,7 +2,11 @@
 
 Every model exposes `prunable_layers()`, a dict from the name of each weight tensor that carries
 a mask to its kind ('fc', 'conv' or 'output'), so pruning rates can follow the papers (output layer at half
-rate). Biases (and, later, batch-norm parameters) are never pruned.
+rate, convolutions at their own rate). Biases and batch-norm parameters are never pruned.
+
+Models with fully connected hidden layers (``mlp`` and ``conv2/4/6``) take their widths from
+``model.hidden`` (default in `HIDDEN`) and optional dropout after each of them; the CIFAR
+``vgg19`` and ``resnet20`` have neither.
 """
 
 from __future__ import annotations
@@ -13,10 +17,27 @@ import torch
 from torch import nn
 
 from lth.errors import LthError
+from lth.models.conv import ConvNet
 from lth.models.mlp import MLP
+from lth.models.resnet import ResNet
+from lth.models.vgg import VGG
+
+# Default hidden widths of the models that have fully connected hidden layers.
+HIDDEN: dict[str, tuple[int, ...]] = {
+    "mlp": (300, 100),  # LeNet-300-100
+    "conv2": (256, 256),
+    "conv4": (256, 256),
+    "conv6": (256, 256),
+}
+
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
-    "mlp": lambda spec, input_shape, num_classes: MLP(input_shape, spec.hidden, num_classes),
+    "mlp": lambda spec, shape, classes: MLP(shape, tuple(spec.hidden), classes, spec.dropout),
+    "conv2": lambda spec, shape, classes: ConvNet(shape, 1, tuple(spec.hidden), classes, spec.dropout),
+    "conv4": lambda spec, shape, classes: ConvNet(shape, 2, tuple(spec.hidden), classes, spec.dropout),
+    "conv6": lambda spec, shape, classes: ConvNet(shape, 3, tuple(spec.hidden), classes, spec.dropout),
+    "vgg19": lambda spec, shape, classes: VGG(shape, classes),
+    "resnet20": lambda spec, shape, classes: ResNet(shape, classes),
 }
 
 
@@ -24,11 +45,14 @@ def build(spec, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     """Build the (uninitialised) model described by ``spec`` (a `lth.specs.ModelSpec`)."""
     if spec.name not in MODELS:
         raise LthError(f"unknown model '{spec.name}' (known: {', '.join(sorted(MODELS))})")
+    if spec.name != "mlp" and len(input_shape) != 3:
+        raise LthError(f"model '{spec.name}' needs images (channels, height, width), got input shape {tuple(input_shape)}")
     return MODELS[spec.name](spec, tuple(input_shape), num_classes)
 
 
 def initialise(model: nn.Module, spec, seed: int) -> None:
-    """Initialise weights in place from ``seed``: Glorot normal, N(0, std) or Kaiming; biases zero.
+    """Initialise weights in place from ``seed``: Glorot normal, N(0, std) or Kaiming; biases zero;
+    batch norm at scale 1, shift 0 and fresh running statistics.
 
     Initialisation runs on the CPU with its own generator so that θ₀ is identical whatever the
     device and whatever else consumed random numbers before.
@@ -50,3 +74,5 @@ def initialise(model: nn.Module, spec, seed: int) -> None:
                 weight.copy_(cpu)
                 if module.bias is not None:
                     module.bias.zero_()
+            elif isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.reset_parameters()

@@ -9,16 +9,17 @@ from torch import nn
 
 
 class MLP(nn.Module):
-    def __init__(self, input_shape: tuple[int, ...], hidden: tuple[int, ...], num_classes: int):
+    def __init__(self, input_shape: tuple[int, ...], hidden: tuple[int, ...], num_classes: int, dropout: float = 0.0):
         super().__init__()
         widths = [math.prod(input_shape), *hidden]
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.output = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.flatten(1)
         for layer in self.hidden:
-            x = torch.relu(layer(x))
+            x = self.dropout(torch.relu(layer(x)))
         return self.output(x)
 
     def prunable_layers(self) -> dict[str, str]:
