@@ -206,3 +206,47 @@ def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
     assert proc.returncode != 0
     assert culprit in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+CIFAR_RECIPES = [
+    "conv2_cifar10", "conv4_cifar10", "conv6_cifar10", "vgg19_cifar10", "vgg19_cifar10_lr001",
+    "vgg19_cifar10_warmup", "resnet20_cifar10", "resnet20_cifar10_lr001", "resnet20_cifar10_warmup",
+]
+
+
+def test_cifar_recipes_dry_run_job_counts(tmp_path):
+    """The named CIFAR-10 recipes of config.yaml build their whole DAGs (one shared data job)."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    assert set(CIFAR_RECIPES) <= set(config["experiments"])
+    override = write_config(tmp_path / "cifar.yaml", {"run": CIFAR_RECIPES})
+    proc = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml"), str(override))
+    expected = {"data": 1}
+    for name in CIFAR_RECIPES:
+        for rule, n in expected_jobs(Experiment.from_config(name, config["experiments"][name])).items():
+            expected[rule] = expected.get(rule, 0) + (n if rule != "all" else 0)
+    expected["all"] = 1
+    assert job_counts(proc.stdout) == expected
+
+
+def test_conv2_smoke_run_on_the_cifar_subset(tmp_path, real_data_root):
+    """configs/smoke_conv2.yaml end to end: exact layerwise counts with the conv rate, zeros stay zero."""
+    from lth import checkpoint
+
+    config = yaml.safe_load((REPO / "configs/smoke_conv2.yaml").read_text())
+    config["data_root"] = str(real_data_root)
+    snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "smoke_conv2.yaml", config)))
+    out = tmp_path / "results/smoke_conv2"
+    summary = pd.read_csv(out / "summary.csv")
+    assert sorted(zip(summary["round"], summary["variant"])) == [(0, "ticket"), (1, "reinit"), (1, "ticket")]
+    # Conv-2 on 32×32×3: two 3×3 convolutions (conv rate 10%), fc 16384-256-256 (20%), output (10%).
+    sizes = {"convs.0.weight": 3 * 64 * 9, "convs.1.weight": 64 * 64 * 9, "hidden.0.weight": 16384 * 256,
+             "hidden.1.weight": 256 * 256, "output.weight": 256 * 10}
+    rates = {"convs.0.weight": 0.1, "convs.1.weight": 0.1, "hidden.0.weight": 0.2, "hidden.1.weight": 0.2, "output.weight": 0.1}
+    for layer, n in sizes.items():
+        assert (summary.loc[summary["round"] == 1, f"remaining_{layer}"] == survivors(n, rates[layer], 1) / n).all()
+    trained = checkpoint.load(out / "trial0/round1/ticket/trained.safetensors", "trained")
+    for layer, mask in trained.masks.items():
+        assert int(mask.sum()) == survivors(sizes[layer], rates[layer], 1)
+        assert bool((trained.weights[layer][~mask] == 0).all())
+    for stem in ("accuracy", "early_stop", "curves"):
+        assert (out / "figures" / f"{stem}.png").stat().st_size > 1000

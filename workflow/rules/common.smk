@@ -189,9 +189,11 @@ def train_command(*extra):
 
 
 def figure_title(exp):
-    hidden = "-".join(str(h) for h in exp.model.hidden)
+    model = exp.model.name
+    if exp.model.hidden is not None:
+        model += " " + "-".join(str(h) for h in exp.model.hidden)
     return (
-        f"{exp.name}: {exp.model.name} {hidden} on {exp.data.dataset}, "
+        f"{exp.name}: {model} on {exp.data.dataset}, "
         f"{exp.train.optimizer} lr {exp.train.lr:g}, {exp.train.iterations} it, "
         f"{exp.prune.strategy} {exp.prune.rate:g}/round, {exp.trials} trial(s)"
     )
