@@ -211,6 +211,7 @@ def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
 CIFAR_RECIPES = [
     "conv2_cifar10", "conv4_cifar10", "conv6_cifar10", "vgg19_cifar10", "vgg19_cifar10_lr001",
     "vgg19_cifar10_warmup", "resnet20_cifar10", "resnet20_cifar10_lr001", "resnet20_cifar10_warmup",
+    "resnet20_cifar10_lmc",
 ]
 
 
