@@ -175,3 +175,23 @@ def test_path_recomputes_batchnorm_at_each_alpha():
     recompute_batchnorm(probe, train, 4, 128)
     assert frame[frame.split == "test"].loss.item() == evaluate(probe, test)[0]
     assert all(torch.equal(v, a[k]) for k, v in a_net.state_dict().items())  # model put back
+
+
+def test_resnet20_path_recomputes_all_its_batchnorms():
+    """The CIFAR ResNet-20 has 21 batch norms (stem, 18 in blocks, 2 shortcuts); all are recomputed
+    along the path, and none is in the (global, conv-only) mask."""
+    from lth import models
+    from lth.specs import ModelSpec, PruneSpec
+
+    spec = ModelSpec(name="resnet20")
+    nets = [models.build(spec, (3, 8, 8), 10) for _ in range(2)]
+    for seed, net in enumerate(nets):
+        models.initialise(net, spec, seed)
+    a, b = state(nets[0]), state(nets[1])
+    mask = masks.prune(nets[0], a, masks.full_mask(nets[0]), PruneSpec(strategy="global", rate=0.5, exclude=("output",)))
+    assert not any("bn" in name or "shortcut.1" in name for name in mask)
+    g = torch.Generator().manual_seed(0)
+    train = Split(torch.randn(64, 3, 8, 8, generator=g), torch.randint(0, 10, (64,), generator=g))
+    assert recompute_batchnorm(nets[0], train, batches=2, batch_size=32) == 21
+    frame = error_along_path(nets[0], a, b, mask, {"train": train, "test": train}, [0.0, 0.5, 1.0], bn_batches=2, bn_batch_size=32)
+    assert len(frame) == 6 and frame["error"].between(0, 1).all()
