@@ -53,12 +53,27 @@ wildcard_constraints:
 CODE = {
     "data": ["data.py", "seeds.py"],
     "init": ["models", "specs.py", "masks.py"],
-    "train": ["training.py", "augment.py", "data.py", "models", "masks.py", "specs.py", "seeds.py"],
+    "train": [
+        "training.py",
+        "augment.py",
+        "data.py",
+        "models",
+        "masks.py",
+        "specs.py",
+        "seeds.py",
+    ],
     "prune": ["masks.py", "specs.py", "models"],
     "start": ["masks.py", "models"],
     "summary": ["summary.py"],
     "figures": ["figures.py", "summary.py"],
-    "instability": ["instability.py", "training.py", "augment.py", "data.py", "masks.py", "models"],
+    "instability": [
+        "instability.py",
+        "training.py",
+        "augment.py",
+        "data.py",
+        "masks.py",
+        "models",
+    ],
     "structure": ["stability.py", "masks.py"],
 }
 
