@@ -1,0 +1,47 @@
+"""The SLURM profile on a real (one-node, local) SLURM cluster: tests/slurm/run_local_cluster.sh.
+
+The script installs Debian's slurm-wlm and munge when missing, starts its own munged, slurmctld and
+slurmd, runs a small smoke config through `--workflow-profile profiles/slurm` and checks it against
+a local run (see the script's header). This test is how CI runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent / "slurm" / "run_local_cluster.sh"
+
+pytestmark = [pytest.mark.pipeline, pytest.mark.slurm]
+
+
+def test_smoke_pipeline_runs_through_slurm(real_data_root):
+    if os.geteuid() != 0:
+        pytest.skip("needs root: slurmd starts jobs as their users (and slurm-wlm, munge come from apt-get)")
+    env = {**os.environ, "LTH_DATA_ROOT": str(real_data_root),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # The script bounds each of its waits (each Snakemake run by LTH_SLURM_TIMEOUT, 1800 s by
+    # default); this outer bound is a backstop. On expiry the script gets SIGTERM, on which its trap
+    # cancels the jobs and stops its daemons; if even that hangs, its process group gets SIGKILL.
+    proc = subprocess.Popen(["bash", str(SCRIPT)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=4500)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            output, _ = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+        pytest.fail(f"run_local_cluster.sh did not finish within 75 minutes:\n{output[-6000:]}")
+    assert proc.returncode == 0, output[-6000:]
+    jobs, gpu_jobs = map(int, re.search(r"slurm jobs: (\d+) completed, (\d+) with --gpus=1", output).groups())
+    assert jobs > gpu_jobs > 0
+    assert "equal the local run's" in output
