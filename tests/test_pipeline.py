@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib.image
 import pandas as pd
 import pytest
 import yaml
@@ -251,3 +254,100 @@ def test_conv2_smoke_run_on_the_cifar_subset(tmp_path, real_data_root):
         assert bool((trained.weights[layer][~mask] == 0).all())
     for stem in ("accuracy", "early_stop", "curves"):
         assert (out / "figures" / f"{stem}.png").stat().st_size > 1000
+
+
+# --- The HTML report, rendered in a real browser -------------------------------------------------
+
+def chromium() -> str:
+    """Debian's headless-capable Chromium, installed with apt-get when missing (CI runs as root);
+    skips, naming the package, only where it is missing and cannot be installed (not root)."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        pytest.skip("chromium is not installed and installing it needs root: apt-get install chromium")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=120", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env, capture_output=True, timeout=900).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=300, check=True)
+        subprocess.run(install, env=env, capture_output=True, timeout=900, check=True)
+    return shutil.which("chromium")
+
+
+def render(page: Path, screenshot: Path | None = None) -> tuple[str, list[str]]:
+    """The page as headless Chromium shows it after its scripts ran: the visible text (scripts and
+    styles left out) and the sources of its images; optionally a 1600×900 screenshot."""
+    shot = [f"--screenshot={screenshot}"] if screenshot else []
+    proc = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1600,900",
+         "--virtual-time-budget=20000", *shot, "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+    class Visible(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.text, self.images = 0, [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.hidden += tag in ("script", "style")
+            if tag == "img":
+                self.images.append(dict(attrs).get("src", ""))
+
+        def handle_endtag(self, tag):
+            self.hidden -= tag in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.hidden:
+                self.text.append(data)
+
+    parser = Visible()
+    parser.feed(proc.stdout)
+    return " ".join(" ".join(parser.text).split()), parser.images
+
+
+def test_report_renders_in_chromium(smoke_run, tmp_path):
+    """`snakemake --report`: one self-contained HTML file; in Chromium its start page shows the
+    workflow description and lists every figure and table by experiment and analysis, and a figure
+    shows with its caption stating the experiment's settings (the view the README's screenshot is).
+    Set LTH_REPORT_SCREENSHOT=docs/report_smoke.png to save that screenshot."""
+    workdir, configfile = smoke_run
+    report = tmp_path / "report.html"
+    snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
+    html = report.read_text()
+    assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=[\"']?https?:", html), "report loads a remote resource"
+
+    text, _ = render(report)
+    figures = sorted(p.name for p in (workdir / "results/smoke/figures").glob("*.png"))
+    assert len(figures) == 6
+    assert "Lottery-ticket experiments run with lth" in text
+    # The experiment's entry: "smoke : figures (accuracy.png, …); instability (…); …".
+    listed = dict(re.findall(r"(\w+) \(([^)]*)\)", re.search(r"smoke : ((?:\w+ \([^)]*\)(?:; )?)+)", text).group(1)))
+    assert set(listed["figures"].split(", ")) == {"accuracy.png", "curves.png", "early_stop.png"}
+    assert "summary.csv" in listed["tables"]
+    assert set(listed["structure"].split(", ")) == {"structure.csv", "structure.png"}
+    assert set(listed["instability"].split(", ")) == {"instability.csv", "instability_paths.png", "instability_vs_k.png"}
+    assert sorted(name for names in listed.values() for name in names.split(", ") if name.endswith(".png")) == figures
+
+    # The accuracy figure, as a click on it shows it: the image beside its caption.
+    path = "results/smoke/figures/accuracy.png"
+    view = tmp_path / "figure.html"
+    script = (
+        '<script>window.addEventListener("load", () => setTimeout(() => app.setView({navbarMode: "resultinfo", '
+        f'category: "smoke", subcategory: "figures", resultPath: "{path}", content: "img", '
+        f'contentPath: results["{path}"].data_uri}}), 100));</script></body>'
+    )
+    view.write_text(html[: html.rindex("</body>")] + script + html[html.rindex("</body>") + 7:])
+    screenshot = tmp_path / "report.png"
+    text, images = render(view, screenshot)
+    assert any(src.startswith("data:image/png;") and "filename=accuracy.png;base64," in src for src in images)
+    assert "Experiment smoke (smoke: mlp 300-100 on mnist" in text
+    assert "Settings : data dataset mnist, split_seed 0, validation_size 1000" in text
+    assert "rewind_iteration 50; trials 2; seed 0; controls reinit, shuffle, random." in text
+    # The figure was drawn: the plot's coloured lines (saturated pixels) in the content area.
+    pixels = matplotlib.image.imread(screenshot)[:, 700:, :3]
+    assert pixels.shape[0] == 900
+    assert ((pixels.max(axis=2) - pixels.min(axis=2)) > 0.4).sum() > 2000
+    if os.environ.get("LTH_REPORT_SCREENSHOT"):
+        shutil.copyfile(screenshot, os.environ["LTH_REPORT_SCREENSHOT"])

@@ -43,6 +43,7 @@ rule figures:
     params:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
+        settings=lambda w: report_settings(exp_of(w), omit=["instability"]),
         code=code_version("figures"),
     shell:
         "lth plot --summary {input.summary} --curves {input.curves}"
@@ -88,6 +89,7 @@ rule structure_figures:
     params:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
+        settings=lambda w: report_settings(exp_of(w), omit=["controls", "instability"]),
         code=code_version("figures"),
     shell:
         "lth plot-analyses --structure {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

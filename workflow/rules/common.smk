@@ -214,6 +214,38 @@ def figure_title(exp):
     )
 
 
+def report_settings(exp, omit=()):
+    """The experiment's settings for report captions ({{ snakemake.params.settings }}), one phrase
+    per section. `omit` drops what a rule's outputs do not depend on ("controls", "instability",
+    "prune.rounds"), so stating the settings never re-runs a job that an edit did not touch.
+    """
+    sections = {
+        "data": exp.data.to_dict(),
+        "model": exp.model.to_dict(),
+        "train": exp.train.to_dict(),
+        "prune": exp.prune.to_dict(),
+        "rewind_iteration": exp.rewind_iteration,
+        "trials": exp.trials,
+        "seed": exp.seed,
+        "controls": ", ".join(exp.controls) or "none",
+        "instability": exp.instability.to_dict() if exp.instability else "none",
+    }
+    for path in omit:
+        section, _, key = path.partition(".")
+        if key:
+            del sections[section][key]
+        else:
+            del sections[section]
+    return {
+        name: (
+            ", ".join(f"{k} {v}" for k, v in sorted(value.items()) if v is not None)
+            if isinstance(value, dict)
+            else str(value)
+        )
+        for name, value in sections.items()
+    }
+
+
 def instability_files(wildcards, filename):
     exp = exp_of(wildcards)
     return [
