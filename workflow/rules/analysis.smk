@@ -18,9 +18,11 @@ rule summary:
     conda:
         "../../envs/lth.yaml"
     params:
+        columns=lambda w: as_json(exp_of(w).summary_columns()),
         code=code_version("summary"),
     shell:
         "lth summarize --trained {input.sidecars} --metrics {input.metrics}"
+        " --columns {params.columns:q}"
         " --out {output.summary} --curves {output.curves} > {log} 2>&1"
 
 

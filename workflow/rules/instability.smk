@@ -86,11 +86,13 @@ rule interpolate:
         points=lambda w: exp_of(w).instability.points,
         validation_size=lambda w: exp_of(w).data.validation_size,
         split_seed=lambda w: exp_of(w).data.split_seed,
+        train_fraction=lambda w: exp_of(w).data.train_fraction,
         context=lambda w: context(w),
         code=code_version("instability"),
     shell:
         "lth interpolate --a {input.a} --b {input.b} --data {input.data} --points {params.points}"
         " --validation-size {params.validation_size} --split-seed {params.split_seed}"
+        " --train-fraction {params.train_fraction}"
         " --threads {threads} --out {output} --provenance {params.context:q} > {log} 2>&1"
 
 
