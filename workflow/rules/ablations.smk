@@ -31,14 +31,6 @@ rule train_clamped_dense:
         )
 
 
-def finetune_weights(wildcards):
-    """The trained weights a fine-tuned round continues from: the previous round's fine-tuned
-    network, or the dense ticket for round 1."""
-    previous = int(wildcards["round"]) - 1
-    variant = "finetune" if previous > 0 else "ticket"
-    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/{variant}/trained.safetensors"
-
-
 # Fine-tuning (Han et al. 2015): round r's mask applied to the trained weights of round r-1.
 rule finetune_start:
     input:

@@ -156,7 +156,8 @@ def pruned_network(wildcards):
 
 def prune_flags(wildcards):
     """`lth prune` flags of a mask family: the round (a target_remaining schedule needs it), the
-    one-shot depth, inverse pruning, and a random tie order for clamped weights (many equal)."""
+    one-shot depth, inverse pruning, and a random tie order for clamped weights (many equal).
+    """
     round_ = int(wildcards["round"])
     flags = [f"--round {round_}"]
     if wildcards.family == "oneshot":
@@ -234,7 +235,11 @@ def figure_title(exp):
     model = exp.model.name
     if exp.model.hidden is not None:
         model += " " + "-".join(str(h) for h in exp.model.hidden)
-    data = "" if exp.data.train_fraction == 1 else f" ({exp.data.train_fraction:g} of train)"
+    data = (
+        ""
+        if exp.data.train_fraction == 1
+        else f" ({exp.data.train_fraction:g} of train)"
+    )
     return (
         f"{exp.name}: {model} on {exp.data.dataset}{data}, "
         f"{exp.train.optimizer} lr {exp.train.lr:g}, {exp.train.iterations} it, "
@@ -378,3 +383,33 @@ FIGURES = ["accuracy", "early_stop", "curves"]
 ANATOMY_FIGURES = ["anatomy_init", "anatomy_units", "anatomy_dead"]
 SWEEP_FIGURES = ["sweep_accuracy", "sweep_early_stop", "sweep_vs_value"]
 GPU = 0 if config["device"] == "cpu" else 1
+
+
+def finetune_weights(wildcards):
+    """The trained weights a fine-tuned round continues from: the previous round's fine-tuned
+    network, or the dense ticket for round 1."""
+    previous = int(wildcards["round"]) - 1
+    variant = "finetune" if previous > 0 else "ticket"
+    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/{variant}/trained.safetensors"
+
+
+def anatomy_states(wildcards):
+    """Per trial: θ_k with the full mask (round 0) and every round's ticket start (mask ⊙ θ_k)."""
+    exp = exp_of(wildcards)
+    states = []
+    for t in range(exp.trials):
+        states.append(f"results/{exp.name}/trial{t}/rewind.safetensors")
+        states += [
+            f"results/{exp.name}/trial{t}/round{r}/ticket/start.safetensors"
+            for r in range(1, exp.prune.rounds + 1)
+        ]
+    return states
+
+
+def sweep_title(sweep):
+    first = EXPERIMENTS[sweep.members[0]]
+    values = ", ".join(sweep.labels().values())
+    return (
+        f"{sweep.name}: {sweep.key} = {values}; {first.model.name} on "
+        f"{first.data.dataset}, {first.trials} trial(s)"
+    )

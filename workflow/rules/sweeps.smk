@@ -1,15 +1,6 @@
 # Sweeps (lth.sweeps): the members' summaries in one table and overlay figures, one line per value.
 
 
-def sweep_title(sweep):
-    first = EXPERIMENTS[sweep.members[0]]
-    values = ", ".join(sweep.labels().values())
-    return (
-        f"{sweep.name}: {sweep.key} = {values}; {first.model.name} on "
-        f"{first.data.dataset}, {first.trials} trial(s)"
-    )
-
-
 rule sweep_table:
     input:
         lambda w: [f"results/{m}/summary.csv" for m in SWEEPS[w.sweep].members],
