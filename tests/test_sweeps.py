@@ -106,3 +106,18 @@ def test_bad_value_names_the_member_and_key():
 def test_experiment_refuses_an_unexpanded_sweep():
     with pytest.raises(LthError, match=r"experiments\.e\.sweep: .*expand it"):
         Experiment.from_config("e", swept("train.lr", [0.1]))
+
+
+def test_schema_describes_sweeps_and_ablations():
+    from dataclasses import fields
+    from pathlib import Path
+
+    import yaml
+
+    from lth.experiment import ABLATIONS
+    from lth.specs import SweepSpec
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    experiment = schema["$defs"]["experiment"]["properties"]
+    assert set(experiment["sweep"]["properties"]) == {f.name for f in fields(SweepSpec)}
+    assert set(experiment["ablations"]["items"]["enum"]) == set(ABLATIONS)
