@@ -93,11 +93,16 @@ def test_clamped_networks_stay_within_their_bounds(studies_run):
             bound = exp.clamp * models.init_std(spec, tuple(trained.weights[name].shape))
             assert trained.provenance["clamp"]["bounds"][name] == bound
             assert trained.weights[name].abs().max() <= bound, (round_, name)
-    # Rounds >= 1 rewind to the clamped run's own θ_k (θ₀ here) under the clamped chain's mask.
-    start = checkpoint.load(trial / "round1/clamped/start.safetensors")
+    # Rounds >= 1 rewind to the clamped run's own θ_k under the clamped chain's mask: for k = 0,
+    # θ₀ clipped to the bound, the state its training starts from.
+    rewind = checkpoint.load(trial / "rewind_clamped.safetensors")
     theta0 = checkpoint.load(trial / "init.safetensors").weights
+    bounds = rewind.provenance["clamp"]["bounds"]
+    start = checkpoint.load(trial / "round1/clamped/start.safetensors")
     mask = checkpoint.load(trial / "round1/mask_clamped.safetensors").masks
-    assert torch.equal(start.weights["hidden.0.weight"], theta0["hidden.0.weight"] * mask["hidden.0.weight"])
+    for name, bound in bounds.items():
+        assert torch.equal(rewind.weights[name], theta0[name].clamp(-bound, bound)), name
+        assert torch.equal(start.weights[name], rewind.weights[name] * mask[name]), name
 
 
 def test_sweep_members_train_on_stratified_subsets_to_a_target(studies_run, mnist_file):
@@ -105,7 +110,7 @@ def test_sweep_members_train_on_stratified_subsets_to_a_target(studies_run, mnis
     sweep = sweeps["less_data"]
     assert sweep.members == ("less_data__train_fraction_0p1", "less_data__train_fraction_0p5")
     table = pd.read_csv(workdir / "results/less_data/sweep.csv")
-    assert table["sweep_value"].drop_duplicates().tolist() == ["0.1", "0.5"]
+    assert table["sweep_value"].drop_duplicates().astype(str).tolist() == ["0.1", "0.5"]
     assert (table["sweep_key"] == "train_fraction").all()
     for member, fraction in zip(sweep.members, (0.1, 0.5)):
         exp = experiments[member]
