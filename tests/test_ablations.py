@@ -22,6 +22,24 @@ def cli(*args) -> None:
     assert main([str(a) for a in args]) == 0, args
 
 
+BASE = {"dataset": "mnist", "model": {"name": "mlp"}, "train": {}, "prune": {"rounds": 2}}
+
+
+def test_ablation_variants_and_config_errors():
+    exp = Experiment.from_config("x", {**BASE, "controls": ["random"], "ablations": ["finetune", "inverse", "clamped"]})
+    assert exp.variants(0) == ["ticket", "clamped"]  # the clamped chain trains its own dense network
+    assert exp.variants(1) == ["ticket", "random", "finetune", "inverse", "clamped"]
+    assert exp.clamp == 1.0 and exp.tie_seed(0, 1, "clamped") != exp.tie_seed(0, 2, "clamped")
+    for cfg, message in [
+        ({"ablations": ["bogus"]}, r"^experiments\.x\.ablations: unknown ablation 'bogus' \(allowed: finetune, inverse, clamped\)"),
+        ({"ablations": ["inverse", "inverse"]}, r"^experiments\.x\.ablations: each ablation at most once"),
+        ({"clamp": 0}, r"^experiments\.x\.clamp: expected a positive number"),
+        ({"clamp": "big"}, r"^experiments\.x\.clamp: expected a positive number"),
+    ]:
+        with pytest.raises(LthError, match=message):
+            Experiment.from_config("x", {**BASE, **cfg})
+
+
 # --- per-round rate from a target -------------------------------------------------------------
 
 

@@ -164,8 +164,6 @@ def test_adding_a_sweep_value_schedules_only_that_member(studies_run):
     [
         (lambda c: c["experiments"]["less_data"]["sweep"].update(key="train.lrr"), "less_data.sweep.key"),
         (lambda c: c["experiments"]["less_data"]["prune"].update(rate=0.2), "less_data__train_fraction_0p1.prune.rate"),
-        (lambda c: c["experiments"]["ablate"].update(ablations=["bogus"]), "bogus"),
-        (lambda c: c["experiments"]["ablate"].update(clamp=0), "ablate.clamp"),
         (lambda c: c.update(run=["ablate", "nope"]), "nope"),
     ],
 )
