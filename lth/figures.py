@@ -211,10 +211,6 @@ def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str)
     _save(fig, Path(outdir), "structure")
 
 
-SWEEP_FIGURES = ("sweep_accuracy", "sweep_early_stop", "sweep_vs_value")
-ANATOMY_FIGURES = ("anatomy_init", "anatomy_units", "anatomy_dead")
-
-
 def _spread(rounds: list[int], most: int = 6) -> list[int]:
     """Up to ``most`` rounds spread over ``rounds`` (sorted), always with the first and the last."""
     if len(rounds) <= most:

@@ -45,10 +45,6 @@ class Sweep:
     values: tuple[Any, ...]
     members: tuple[str, ...]
 
-    @property
-    def leaf(self) -> str:
-        return self.key.split(".")[-1]
-
     def labels(self) -> dict[str, str]:
         """Member name -> the value as figures and tables show it (lists as 300-100)."""
         return {member: value_label(value) for member, value in zip(self.members, self.values)}
