@@ -143,6 +143,19 @@ def test_anatomy_of_every_experiment(studies_run):
             assert (workdir / f"results/{name}/figures/{stem}.png").stat().st_size > 1000
 
 
+def test_report_lists_the_studies(studies_run, tmp_path):
+    """`snakemake --report` renders the new captions (Jinja with the settings) and files them
+    under the experiment's anatomy and the sweep's own category."""
+    workdir, configfile, *_ = studies_run
+    report = tmp_path / "report.html"
+    snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
+    html = report.read_text()
+    for name in ("anatomy_init.png", "anatomy_units.png", "anatomy_dead.png", "anatomy.csv", "sweep.csv",
+                 "sweep_accuracy.png", "sweep_early_stop.png", "sweep_vs_value.png"):
+        assert name in html, name
+    assert "train_fraction = 0.1, 0.5" in html  # the sweep caption's settings
+
+
 def test_unchanged_studies_config_schedules_nothing(studies_run):
     workdir, configfile, *_ = studies_run
     assert job_counts(snakemake(workdir, "-n", "--configfile", str(configfile)).stdout) == {}

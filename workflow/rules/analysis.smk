@@ -91,7 +91,9 @@ rule structure_figures:
     params:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
-        settings=lambda w: report_settings(exp_of(w), omit=["controls", "instability"]),
+        settings=lambda w: report_settings(
+            exp_of(w), omit=["controls", "instability", "ablations"]
+        ),
         code=code_version("figures"),
     shell:
         "lth plot-analyses --structure {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

@@ -45,6 +45,9 @@ rule anatomy_figures:
     params:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
+        settings=lambda w: report_settings(
+            exp_of(w), omit=["controls", "instability", "ablations"]
+        ),
         code=code_version("figures"),
     shell:
         "lth plot-anatomy --stats {input.stats} --hist {input.hist} --units {input.units}"

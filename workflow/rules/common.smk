@@ -250,7 +250,8 @@ def figure_title(exp):
 def report_settings(exp, omit=()):
     """The experiment's settings for report captions ({{ snakemake.params.settings }}), one phrase
     per section. `omit` drops what a rule's outputs do not depend on ("controls", "instability",
-    "prune.rounds"), so stating the settings never re-runs a job that an edit did not touch.
+    "ablations", "prune.rounds"), so stating the settings never re-runs a job that an edit did not
+    touch.
     """
     sections = {
         "data": exp.data.to_dict(),
@@ -263,12 +264,17 @@ def report_settings(exp, omit=()):
         "controls": ", ".join(exp.controls) or "none",
         "instability": exp.instability.to_dict() if exp.instability else "none",
     }
+    if exp.ablations:
+        sections["ablations"] = ", ".join(
+            f"clamped (clamp {exp.clamp:g})" if a == "clamped" else a
+            for a in exp.ablations
+        )
     for path in omit:
         section, _, key = path.partition(".")
         if key:
             del sections[section][key]
         else:
-            del sections[section]
+            sections.pop(section, None)
     return {
         name: (
             ", ".join(f"{k} {v}" for k, v in sorted(value.items()) if v is not None)
@@ -413,3 +419,20 @@ def sweep_title(sweep):
         f"{sweep.name}: {sweep.key} = {values}; {first.model.name} on "
         f"{first.data.dataset}, {first.trials} trial(s)"
     )
+
+
+def sweep_settings(sweep):
+    """Report settings of a sweep: the swept key and its values, then the members' common
+    settings (those of the first member without the swept key)."""
+    first = EXPERIMENTS[sweep.members[0]]
+    section, _, key = sweep.key.partition(".")
+    if not key and section in (
+        "dataset",
+        "validation_size",
+        "split_seed",
+        "train_fraction",
+    ):
+        section, key = "data", section
+    omit = ["instability", f"{section}.{key}" if key else section]
+    values = ", ".join(sweep.labels().values())
+    return {"sweep": f"{sweep.key} = {values}", **report_settings(first, omit=omit)}

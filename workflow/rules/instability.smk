@@ -145,7 +145,9 @@ rule instability_figures:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
         threshold=lambda w: exp_of(w).instability.threshold,
-        settings=lambda w: report_settings(exp_of(w), omit=["controls", "prune.rounds"]),
+        settings=lambda w: report_settings(
+            exp_of(w), omit=["controls", "prune.rounds", "ablations"]
+        ),
         code=code_version("figures"),
     shell:
         "lth plot-analyses --instability {input.table} --instability-paths {input.paths}"

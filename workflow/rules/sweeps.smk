@@ -47,6 +47,7 @@ rule sweep_figures:
     params:
         outdir=lambda w: f"results/{w.sweep}/figures",
         title=lambda w: sweep_title(SWEEPS[w.sweep]),
+        settings=lambda w: sweep_settings(SWEEPS[w.sweep]),
         code=code_version("figures"),
     shell:
         "lth plot-sweep --sweep {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"
