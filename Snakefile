@@ -18,6 +18,9 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/imp.smk"
 include: "workflow/rules/instability.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/ablations.smk"
+include: "workflow/rules/anatomy.smk"
+include: "workflow/rules/sweeps.smk"
 
 
 rule all:

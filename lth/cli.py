@@ -76,22 +76,28 @@ def cmd_train(args) -> None:
     model = _model_for(start)
     _load_into(model, start.weights, f"start state '{args.start}'")
     model.to(device)
-    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device)
+    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
     if splits.info.name != start.dataset:
         raise LthError(f"'{args.data}' holds {splits.info.name} but the start state was built for {start.dataset}")
     save_at = (args.save_at,) if args.save_at is not None else ()
     if args.save_at is not None and not args.save_out:
         raise LthError("--save-at needs --save-out (where to write the weights at that iteration)")
-    result = train(model, start.masks, splits, spec, args.order_seed, start_iteration=args.start_iteration, save_at=save_at)
+    clamp = _clamp_bounds(model, start, args.clamp)
+    result = train(
+        model, start.masks, splits, spec, args.order_seed, start_iteration=args.start_iteration, save_at=save_at,
+        clamp=clamp,
+    )
 
     base = _provenance(args, {"order": args.order_seed, "split": args.split_seed}, start, device)
     base.update(
         train=spec.to_dict(),
-        data=splits.provenance(args.validation_size, args.split_seed),
+        data=splits.provenance(args.validation_size, args.split_seed, args.train_fraction),
         counts=masks.counts(start.masks),
         sizes={name: m.numel() for name, m in start.masks.items()},
         start_iteration=args.start_iteration,
     )
+    if clamp:
+        base.update(clamp={"scale": args.clamp, "bounds": clamp})
     if args.save_at is not None:
         saved = Checkpoint(result.saved[args.save_at], start.masks, start.model, start.dataset, {**base, "iteration": args.save_at})
         checkpoint.save(args.save_out, saved)
@@ -100,17 +106,32 @@ def cmd_train(args) -> None:
     checkpoint.save(args.out, final)
 
 
+def _clamp_bounds(model: torch.nn.Module, start: Checkpoint, scale: float | None) -> dict[str, float]:
+    """Per prunable layer, ``scale`` × the standard deviation of its initialiser (none without ``scale``)."""
+    if scale is None:
+        return {}
+    if scale <= 0:
+        raise LthError(f"--clamp must be positive, got {scale}")
+    spec = ModelSpec.from_dict(start.model, "model")
+    params = dict(model.named_parameters())
+    return {name: scale * models.init_std(spec, tuple(params[name].shape)) for name in model.prunable_layers()}
+
+
 def cmd_prune(args) -> None:
     spec = PruneSpec.from_dict(args.prune, "prune")
     trained = checkpoint.load(args.trained, "trained state")
     model = _model_for(trained)
+    generator = torch.Generator().manual_seed(args.tie_seed) if args.tie_seed is not None else None
     if args.oneshot_rounds is None:
-        new = masks.prune(model, trained.weights, trained.masks, spec)
+        new = masks.prune(model, trained.weights, trained.masks, spec, args.round, inverse=args.inverse, generator=generator)
     else:  # one shot from the trained dense network to the sparsity of `oneshot_rounds` iterative rounds
         keep = masks.oneshot_counts(model, spec, args.oneshot_rounds, trained.weights)
-        new = masks.prune_to_counts(trained.weights, trained.masks, keep)
-    prov = _provenance(args, {}, trained)
-    prov.update(prune=spec.to_dict(), counts=masks.counts(new), weights_remaining=masks.fraction_remaining(new))
+        new = masks.prune_to_counts(trained.weights, trained.masks, keep, inverse=args.inverse, generator=generator)
+    prov = _provenance(args, {"ties": args.tie_seed} if args.tie_seed is not None else {}, trained)
+    prov.update(
+        prune=spec.to_dict(), per_round_rate=spec.rate, inverse=args.inverse, counts=masks.counts(new),
+        weights_remaining=masks.fraction_remaining(new),
+    )
     checkpoint.save(args.out, Checkpoint({}, new, trained.model, trained.dataset, prov))
 
 
@@ -146,7 +167,7 @@ def cmd_control(args) -> None:
 def cmd_summarize(args) -> None:
     from lth.summary import collect
 
-    summary, curves = collect(args.trained, args.metrics)
+    summary, curves = collect(args.trained, args.metrics, parse_mapping(args.columns, "--columns"))
     write_csv(args.out, summary)
     write_csv(args.curves, curves)
 
@@ -168,7 +189,7 @@ def cmd_interpolate(args) -> None:
     a, b = checkpoint.load(args.a, "network a"), checkpoint.load(args.b, "network b")
     masks.check_compatible(b.weights, a.masks, f"mask of '{args.a}'")
     model = _model_for(a).to(device)
-    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device)
+    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
     path = error_along_path(
         model, a.weights, b.weights, a.masks, {"train": splits.train, "test": splits.test}, alphas(args.points)
     )
@@ -189,6 +210,14 @@ def cmd_instability(args) -> None:
     write_csv(args.out, instability_table(paths, args.threshold))
 
 
+def _trial_round(path, ckpt: Checkpoint) -> tuple[int, int]:
+    """Where a pipeline output sits, from its sidecar's context."""
+    where = ckpt.provenance.get("context", {})
+    if "trial" not in where or "round" not in where:
+        raise LthError(f"'{path}' has no trial/round in its sidecar's context (was it written by the pipeline?)")
+    return where["trial"], where["round"]
+
+
 def cmd_structure(args) -> None:
     import pandas as pd
 
@@ -197,10 +226,8 @@ def cmd_structure(args) -> None:
     by_trial: dict[int, list] = {}
     for path in args.trained:
         ckpt = checkpoint.load(path, "trained state")
-        where = ckpt.provenance.get("context", {})
-        if "trial" not in where or "round" not in where:
-            raise LthError(f"'{path}' has no trial/round in its sidecar's context (was it written by the pipeline?)")
-        by_trial.setdefault(where["trial"], []).append((where["round"], ckpt.weights, ckpt.masks))
+        trial, round_ = _trial_round(path, ckpt)
+        by_trial.setdefault(trial, []).append((round_, ckpt.weights, ckpt.masks))
     tables = []
     for trial, states in sorted(by_trial.items()):
         table = structure_table(states)
@@ -222,6 +249,46 @@ def cmd_plot_analyses(args) -> None:
         render_structure(pd.read_csv(args.structure), args.outdir, args.title)
 
 
+def cmd_anatomy(args) -> None:
+    from lth.anatomy import anatomy_tables
+
+    states, layers = [], None
+    for path in args.states:
+        ckpt = checkpoint.load(path, "start state")
+        trial, round_ = _trial_round(path, ckpt)
+        layers = layers or list(_model_for(ckpt).prunable_layers())
+        states.append((trial, round_, ckpt.weights, ckpt.masks))
+    stats, hist, units = anatomy_tables(states, layers, args.bins)
+    write_csv(args.out, stats)
+    write_csv(args.hist, hist)
+    write_csv(args.units, units)
+
+
+def cmd_plot_anatomy(args) -> None:
+    import pandas as pd
+
+    from lth.figures import render_anatomy
+
+    render_anatomy(pd.read_csv(args.stats), pd.read_csv(args.hist), pd.read_csv(args.units), args.outdir, args.title)
+
+
+def cmd_sweep(args) -> None:
+    import pandas as pd
+
+    from lth.summary import combine_sweep
+
+    members = parse_mapping(args.members, "--members")
+    write_csv(args.out, combine_sweep([pd.read_csv(p) for p in args.summaries], args.key, members))
+
+
+def cmd_plot_sweep(args) -> None:
+    import pandas as pd
+
+    from lth.figures import render_sweep
+
+    render_sweep(pd.read_csv(args.sweep), args.outdir, args.title)
+
+
 def cmd_evaluate(args) -> None:
     from lth.training import configure_runtime, evaluate, resolve_device
 
@@ -231,7 +298,7 @@ def cmd_evaluate(args) -> None:
     model = _model_for(ckpt)
     _load_into(model, masks.apply(ckpt.weights, ckpt.masks), f"weights '{args.weights}'")
     model.to(device)
-    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device)
+    splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
     out = {}
     for name in args.split:
         loss, acc = evaluate(model, getattr(splits, name))
@@ -269,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     def split_args(p):
         p.add_argument("--validation-size", type=int, default=5000, help="examples held out of training")
         p.add_argument("--split-seed", type=int, default=0, help="seed choosing the validation examples")
+        p.add_argument(
+            "--train-fraction", type=float, default=1.0,
+            help="train on this stratified fraction of the training examples (default 1: all of them)",
+        )
 
     p = add("data", cmd_data, "read a dataset (downloading when absent) into one tensor file")
     p.add_argument("--dataset", required=True, help=f"one of: {', '.join(sorted(data.DATASETS))}")
@@ -295,6 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-out", type=Path, help="where --save-at writes")
     p.add_argument("--metrics", required=True, type=Path, help="tidy CSV: iteration,split,loss,accuracy")
     p.add_argument("--out", required=True, type=Path)
+    p.add_argument(
+        "--clamp", type=float,
+        help="clip each prunable layer's |w| to this many standard deviations of its initialiser after every step",
+    )
     split_args(p)
     runtime(p)
     provenance(p)
@@ -306,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--oneshot-rounds", type=int,
         help="prune the (dense) trained network in one shot to the sparsity of this many iterative rounds",
     )
+    p.add_argument("--round", type=int, help="the round this mask is for (needed with prune.target_remaining)")
+    p.add_argument("--inverse", action="store_true", help="remove the largest magnitudes instead of the smallest")
+    p.add_argument("--tie-seed", type=int, help="break ties between equal magnitudes in a random order from this seed")
     p.add_argument("--out", required=True, type=Path)
     provenance(p)
 
@@ -328,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", nargs="+", required=True, type=Path, help="their metrics CSVs, same order")
     p.add_argument("--out", required=True, type=Path, help="summary CSV")
     p.add_argument("--curves", required=True, type=Path, help="CSV of every evaluation of every run")
+    p.add_argument("--columns", help="YAML/JSON mapping of settings added as columns to every row (e.g. prune_rate)")
 
     p = add("plot", cmd_plot, "render the paper-style figures (PNG and PDF) from the summary tables")
     p.add_argument("--summary", required=True, type=Path)
@@ -360,6 +439,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instability-paths", type=Path, help="paths written by 'lth instability'")
     p.add_argument("--threshold", type=float, default=0.02, help="instability below which a network is stable")
     p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
+    p.add_argument("--outdir", required=True, type=Path)
+    p.add_argument("--title", default="")
+
+    p = add("anatomy", cmd_anatomy, "initial values and per-unit connections of the tickets' surviving weights")
+    p.add_argument("--states", nargs="+", required=True, type=Path,
+                   help="rewind states (mask ⊙ θ_k) of every round, round 0 included (trial and round from their sidecars)")
+    p.add_argument("--bins", type=int, default=50, help="histogram bins per layer")
+    p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial, round and layer")
+    p.add_argument("--hist", required=True, type=Path, help="CSV: histograms of the surviving initial values")
+    p.add_argument("--units", required=True, type=Path, help="CSV: sorted connections per unit")
+
+    p = add("plot-anatomy", cmd_plot_anatomy, "render the anatomy figures")
+    p.add_argument("--stats", required=True, type=Path, help="table written by 'lth anatomy --out'")
+    p.add_argument("--hist", required=True, type=Path)
+    p.add_argument("--units", required=True, type=Path)
+    p.add_argument("--outdir", required=True, type=Path)
+    p.add_argument("--title", default="")
+
+    p = add("sweep", cmd_sweep, "one table of a sweep's members' summaries, with the varied value")
+    p.add_argument("--summaries", nargs="+", required=True, type=Path, help="the members' summary CSVs")
+    p.add_argument("--key", required=True, help="the varied setting, e.g. train.lr")
+    p.add_argument("--members", required=True, help="YAML/JSON mapping: member experiment -> value label, in sweep order")
+    p.add_argument("--out", required=True, type=Path)
+
+    p = add("plot-sweep", cmd_plot_sweep, "render the sweep overlays from the table of 'lth sweep'")
+    p.add_argument("--sweep", required=True, type=Path)
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="")
 

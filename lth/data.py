@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import stat
 import tempfile
@@ -255,7 +256,7 @@ class Splits:
     test: Split
     info: DatasetInfo
 
-    def provenance(self, validation_size: int, split_seed: int) -> dict:
+    def provenance(self, validation_size: int, split_seed: int, train_fraction: float = 1.0) -> dict:
         return {
             "dataset": self.info.name,
             "train_examples": len(self.train),
@@ -263,6 +264,7 @@ class Splits:
             "test_examples": len(self.test),
             "validation_size": validation_size,
             "split_seed": split_seed,
+            "train_fraction": train_fraction,
             "normalisation": self.info.normalisation(),
         }
 
@@ -276,6 +278,29 @@ def validation_indices(n_train: int, validation_size: int, split_seed: int) -> t
     return perm[validation_size:].sort().values, perm[:validation_size].sort().values
 
 
+def stratified_subset(labels: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:
+    """Sorted positions of a stratified subset of ``labels`` holding ``fraction`` of each class.
+
+    Rounding: a class with n examples contributes ``floor(fraction·n + 1/2)`` of them (the
+    nearest integer, halves up: the same rule as pruning counts), so each class's share of the
+    subset is its share of the whole up to that one rounding. Each class's examples are drawn
+    in the order of a permutation seeded by (``seed``, class) and independent of ``fraction``,
+    so the subsets of one seed are nested (the 10% subset lies inside the 25% one). A fraction
+    that leaves a class empty is an error.
+    """
+    if fraction == 1.0:
+        return torch.arange(len(labels))
+    chosen = []
+    for label in torch.unique(labels).tolist():
+        where = torch.nonzero(labels == label).flatten()
+        take = int(math.floor(round(fraction * len(where), 9) + 0.5))
+        if take == 0:
+            raise LthError(f"train_fraction {fraction} leaves class {label} ({len(where)} examples) with none")
+        g = torch.Generator().manual_seed(derive_seed(seed, "subset", label))
+        chosen.append(where[torch.randperm(len(where), generator=g)[:take]])
+    return torch.cat(chosen).sort().values
+
+
 def _normalise(x: torch.Tensor, info: DatasetInfo, device: torch.device) -> torch.Tensor:
     x = x.to(device=device, dtype=torch.float32) / info.scale
     shape = (1, -1) + (1,) * (x.ndim - 2)
@@ -284,12 +309,21 @@ def _normalise(x: torch.Tensor, info: DatasetInfo, device: torch.device) -> torc
     return ((x - mean) / std).contiguous()
 
 
-def load_splits(path: str | os.PathLike, validation_size: int, split_seed: int, device: torch.device | str = "cpu") -> Splits:
-    """Load a prepared dataset as normalised train/validation/test tensors on ``device``."""
+def load_splits(
+    path: str | os.PathLike, validation_size: int, split_seed: int, device: torch.device | str = "cpu",
+    train_fraction: float = 1.0,
+) -> Splits:
+    """Load a prepared dataset as normalised train/validation/test tensors on ``device``.
+
+    ``train_fraction`` < 1 trains on a stratified subset of the examples left after the
+    validation hold-out (`stratified_subset`, seeded by ``split_seed``); validation and test
+    sets stay whole, so networks trained on different fractions are judged on the same data.
+    """
     device = torch.device(device)
     name, raw = read_prepared(path)
     info = DATASETS[name]
     keep, held = validation_indices(len(raw.train_y), validation_size, split_seed)
+    keep = keep[stratified_subset(raw.train_y[keep], train_fraction, split_seed)]
 
     def split(x: torch.Tensor, y: torch.Tensor) -> Split:
         return Split(_normalise(x, info, device), y.to(device))

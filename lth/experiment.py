@@ -15,9 +15,14 @@ from lth.seeds import derive_seed
 from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
 
 CONTROLS = ("reinit", "shuffle", "random")
+# Variants beside the ticket, each its own IMP chain of masks (mask_<name> files):
+# finetune: prune, then keep training the trained weights (no rewind; Han et al. 2015);
+# inverse: prune the largest magnitudes instead of the smallest;
+# clamped: train with |w| clipped to `clamp` × the layer's init std, then prune by magnitude.
+ABLATIONS = ("finetune", "inverse", "clamped")
 KEYS = (
     "dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials",
-    "controls", "seed", "instability",
+    "controls", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",
 )
 
 
@@ -33,6 +38,8 @@ class Experiment:
     controls: tuple[str, ...] = ()
     seed: int = 0
     instability: InstabilitySpec | None = None
+    ablations: tuple[str, ...] = ()
+    clamp: float = 1.0
 
     @classmethod
     def from_config(cls, name: str, cfg: Mapping[str, Any]) -> "Experiment":
@@ -42,13 +49,24 @@ class Experiment:
         unknown = sorted(set(cfg) - set(KEYS))
         if unknown:
             raise LthError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(KEYS))})")
+        if "sweep" in cfg:
+            raise LthError(f"{where}.sweep: a sweep stands for several experiments; expand it with lth.sweeps.expand first")
         data = DataSpec.from_dict(
-            {k: cfg[k] for k in ("dataset", "validation_size", "split_seed") if k in cfg}, where
+            {k: cfg[k] for k in ("dataset", "validation_size", "split_seed", "train_fraction") if k in cfg}, where
         )
         controls = tuple(cfg.get("controls", ()))
         for control in controls:
             if control not in CONTROLS:
                 raise LthError(f"{where}.controls: unknown control '{control}' (allowed: {', '.join(CONTROLS)})")
+        ablations = tuple(cfg.get("ablations", ()))
+        for ablation in ablations:
+            if ablation not in ABLATIONS:
+                raise LthError(f"{where}.ablations: unknown ablation '{ablation}' (allowed: {', '.join(ABLATIONS)})")
+        if len(set(ablations)) != len(ablations):
+            raise LthError(f"{where}.ablations: each ablation at most once, got {list(ablations)}")
+        clamp = cfg.get("clamp", 1.0)
+        if isinstance(clamp, bool) or not isinstance(clamp, (int, float)) or clamp <= 0:
+            raise LthError(f"{where}.clamp: expected a positive number (units of the layer's init std), got {clamp!r}")
         exp = cls(
             name=name,
             data=data,
@@ -62,6 +80,8 @@ class Experiment:
             instability=(
                 InstabilitySpec.from_dict(cfg["instability"], f"{where}.instability") if "instability" in cfg else None
             ),
+            ablations=ablations,
+            clamp=float(clamp),
         )
         if not 0 <= exp.rewind_iteration < exp.train.iterations:
             raise LthError(
@@ -93,6 +113,19 @@ class Experiment:
     def instability_seed(self, trial: int, round_: int, k: int, copy: str) -> int:
         return derive_seed(self.seed, "trial", trial, "instability", round_, k, copy)
 
+    def tie_seed(self, trial: int, round_: int, family: str) -> int:
+        """Random tie order of a prune (clamped training leaves many equal magnitudes)."""
+        return derive_seed(self.seed, "trial", trial, "round", round_, "ablation", family, "ties")
+
+    def summary_columns(self) -> dict[str, float]:
+        """Settings the summary shows on every row: the per-round pruning rate (derived when
+        ``prune.target_remaining`` is given, with the target beside it) and the training fraction."""
+        columns = {"prune_rate": self.prune.rate}
+        if self.prune.target_remaining is not None:
+            columns["prune_target_remaining"] = self.prune.target_remaining
+        columns["train_fraction"] = self.data.train_fraction
+        return columns
+
     @property
     def ticket_mask(self) -> str:
         """Which mask family the ticket uses: 'iterative' (IMP) or 'oneshot'."""
@@ -100,7 +133,8 @@ class Experiment:
 
     def variants(self, round_: int) -> list[str]:
         """Networks trained at a round: the ticket, plus the controls (and the one-shot ticket
-        when ``prune.mode`` is 'both') from round 1 on."""
+        when ``prune.mode`` is 'both') and the ablations from round 1 on. The clamped ablation
+        also trains its own dense network at round 0 (the others start from the ticket's)."""
         if round_ == 0:
-            return ["ticket"]
-        return ["ticket", *self.controls, *(["oneshot"] if self.prune.mode == "both" else [])]
+            return ["ticket", *(["clamped"] if "clamped" in self.ablations else [])]
+        return ["ticket", *self.controls, *(["oneshot"] if self.prune.mode == "both" else []), *self.ablations]

@@ -26,6 +26,9 @@ STYLE = {
     "shuffle": dict(color="tab:green", marker="^", linestyle="-.", label="shuffled mask"),
     "random": dict(color="tab:red", marker="v", linestyle=":", label="random pruning"),
     "oneshot": dict(color="tab:purple", marker="D", linestyle="-", label="one-shot ticket"),
+    "finetune": dict(color="tab:brown", marker="P", linestyle="-", label="fine-tuned, no rewind"),
+    "inverse": dict(color="tab:pink", marker="X", linestyle="--", label="inverse pruning"),
+    "clamped": dict(color="tab:olive", marker="h", linestyle="-.", label="clamped training"),
 }
 # Sparsities (percent of weights remaining) shown in LTH Figure 3 (left).
 CURVE_LEVELS = (100.0, 51.3, 21.1, 7.0, 3.6, 1.9)
@@ -206,3 +209,165 @@ def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str)
         fig.colorbar(image, ax=ax, shrink=0.8)
     fig.suptitle(title)
     _save(fig, Path(outdir), "structure")
+
+
+def _spread(rounds: list[int], most: int = 6) -> list[int]:
+    """Up to ``most`` rounds spread over ``rounds`` (sorted), always with the first and the last."""
+    if len(rounds) <= most:
+        return rounds
+    picks = {rounds[round(i * (len(rounds) - 1) / (most - 1))] for i in range(most)}
+    return sorted(picks)
+
+
+def _sweep_overlay(table: pd.DataFrame, column: str, ylabel: str, title: str, scale: float):
+    """Ticket (solid) and, where trained, random reinit (dashed) against sparsity, one colour per value."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    cmap = plt.get_cmap("viridis")
+    members = table.drop_duplicates("sweep_index").sort_values("sweep_index")
+    xs = []
+    for i, (_, member) in enumerate(members.iterrows()):
+        part = table[table["sweep_index"] == member["sweep_index"]]
+        color = cmap(i / max(1, len(members) - 1))
+        for variant, style in (("ticket", "-"), ("reinit", "--")):
+            rows = part[part["variant"] == variant]
+            if rows.empty:
+                continue
+            stats = rows.groupby("round").agg(x=("weights_remaining", "mean"), mean=(column, "mean"),
+                                              lo=(column, "min"), hi=(column, "max"))
+            x = stats["x"] * 100
+            xs.extend(x)
+            mean, lo, hi = stats["mean"] * scale, stats["lo"] * scale, stats["hi"] * scale
+            label = f"{member['sweep_key'].split('.')[-1]} = {member['sweep_value']}" if variant == "ticket" else None
+            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], color=color, linestyle=style, marker="o" if variant == "ticket" else "s",
+                        markersize=3, capsize=2, linewidth=1.2, label=label)
+    _percent_axis(ax, xs)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=8)
+    ax.legend(fontsize=7, title="solid: ticket; dashed: reinit" if (table["variant"] == "reinit").any() else None,
+              title_fontsize=7)
+    return fig
+
+
+def _sweep_vs_value(table: pd.DataFrame, title: str):
+    """Accuracy and early-stop iteration against the swept value: the dense network and the ticket
+    at a few rounds, each trained with the same value (for train_fraction: at equal data)."""
+    members = table.drop_duplicates("sweep_index").sort_values("sweep_index")
+    tickets = table[table["variant"] == "ticket"]
+    common = sorted(set.intersection(*(set(tickets[tickets["sweep_index"] == i]["round"]) for i in members["sweep_index"])))
+    rounds = [0] + _spread([r for r in common if r > 0], 4)
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.4))
+    cmap = plt.get_cmap("plasma")
+    for ax, (column, ylabel, scale) in zip(axes, [("early_stop_test_accuracy", "test accuracy at early stop (%)", 100),
+                                                 ("early_stop_iteration", "early-stop iteration", 1)]):
+        for i, round_ in enumerate(rounds):
+            part = tickets[tickets["round"] == round_]
+            stats = part.groupby("sweep_index").agg(mean=(column, "mean"), lo=(column, "min"), hi=(column, "max"),
+                                                    remaining=("weights_remaining", "mean"))
+            mean, lo, hi = stats["mean"] * scale, stats["lo"] * scale, stats["hi"] * scale
+            spread = stats["remaining"].max() - stats["remaining"].min()
+            level = f"{stats['remaining'].mean() * 100:.1f}% remaining" if spread < 0.01 * stats["remaining"].mean() else f"round {round_}"
+            label = "dense" if round_ == 0 else f"ticket, {level}"
+            ax.errorbar(stats.index, mean, yerr=[mean - lo, hi - mean], marker="o", markersize=3, capsize=2,
+                        color=cmap(i / max(1, len(rounds))), linestyle="--" if round_ == 0 else "-", label=label)
+        ax.set_xticks(list(members["sweep_index"]), list(members["sweep_value"]))
+        ax.set_xlabel(members["sweep_key"].iloc[0])
+        ax.set_ylabel(ylabel)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title, y=1.02, fontsize=9)
+    return fig
+
+
+def render_sweep(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> None:
+    """Write the sweep overlays (accuracy and early stop vs sparsity, one line per value; LTH
+    appendix hyperparameter-figure style) and the metrics against the value (PNG and PDF)."""
+    outdir = Path(outdir)
+    _save(_sweep_overlay(table, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100), outdir,
+          "sweep_accuracy")
+    _save(_sweep_overlay(table, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "sweep_early_stop")
+    _save(_sweep_vs_value(table, title), outdir, "sweep_vs_value")
+
+
+def _remaining_by_round(stats: pd.DataFrame) -> pd.Series:
+    """Percent of all prunable weights remaining at each round (mean over trials)."""
+    per = stats.groupby(["trial", "round"])[["surviving", "weights"]].sum()
+    return (per["surviving"] / per["weights"]).groupby("round").mean() * 100
+
+
+def _anatomy_init(hist: pd.DataFrame, stats: pd.DataFrame, title: str):
+    """Density of the initial values of the surviving weights, per layer, for rounds spread over the run."""
+    layers = list(dict.fromkeys(stats["layer"]))
+    remaining = _remaining_by_round(stats)
+    rounds = _spread(sorted(remaining.index))
+    fig, axes = plt.subplots(1, len(layers), figsize=(3.6 * len(layers), 3.0), squeeze=False)
+    cmap = plt.get_cmap("viridis")
+    for ax, layer in zip(axes[0], layers):
+        for i, round_ in enumerate(rounds):
+            part = hist[(hist["layer"] == layer) & (hist["round"] == round_)]
+            mean = part.groupby(["bin_left", "bin_right"])["density"].mean().reset_index()
+            centres = (mean["bin_left"] + mean["bin_right"]) / 2
+            ax.plot(centres, mean["density"], drawstyle="steps-mid", linewidth=1.0,
+                    color=cmap(i / max(1, len(rounds) - 1)), label=f"{remaining[round_]:.1f}%")
+        near = stats[stats["layer"] == layer].groupby("round")["near_zero_fraction"].mean()
+        ax.set_title(f"{layer}\n|θ| < σ/2: {near[rounds[0]] * 100:.0f}% → {near[rounds[-1]] * 100:.0f}% of survivors",
+                     fontsize=8)
+        ax.set_xlabel("initial value θ")
+        ax.legend(fontsize=6, title="remaining", title_fontsize=6)
+    axes[0][0].set_ylabel("density of surviving weights")
+    fig.suptitle(title, y=1.05, fontsize=9)
+    return fig
+
+
+def _anatomy_units(units: pd.DataFrame, stats: pd.DataFrame, title: str):
+    """Sorted surviving connections per unit (fraction of the dense fan-in / fan-out), per layer."""
+    layers = list(dict.fromkeys(stats["layer"]))
+    remaining = _remaining_by_round(stats)
+    rounds = _spread(sorted(remaining.index))
+    fig, axes = plt.subplots(2, len(layers), figsize=(3.6 * len(layers), 5.6), squeeze=False, sharey=True)
+    cmap = plt.get_cmap("viridis")
+    for row, direction, what in ((0, "incoming", "output units"), (1, "outgoing", "input units")):
+        for ax, layer in zip(axes[row], layers):
+            for i, round_ in enumerate(rounds):
+                part = units[(units["layer"] == layer) & (units["round"] == round_) & (units["direction"] == direction)]
+                mean = part.groupby("rank")["fraction"].mean() * 100
+                ax.plot(mean.index, mean.values, color=cmap(i / max(1, len(rounds) - 1)), linewidth=1.0,
+                        label=f"{remaining[round_]:.1f}%")
+            ax.set_title(f"{layer}: {direction} per {what[:-1]}", fontsize=8)
+            ax.set_xlabel(f"{what}, sorted")
+        axes[row][0].set_ylabel(f"{direction} connections kept (%)")
+    axes[0][-1].legend(fontsize=6, title="remaining", title_fontsize=6)
+    fig.suptitle(title, y=1.01, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _anatomy_dead(stats: pd.DataFrame, title: str):
+    """Percent of units cut off against sparsity: unused inputs of the first layer and the dead
+    output units of every layer (no incoming, or no outgoing connection into the next layer)."""
+    layers = list(dict.fromkeys(stats["layer"]))
+    remaining = _remaining_by_round(stats)
+    mean = stats.groupby(["round", "layer"])[["in_units_no_outgoing", "in_units", "dead_units", "out_units"]].mean()
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    first = mean.xs(layers[0], level="layer")
+    ax.plot(remaining[first.index], first["in_units_no_outgoing"] / first["in_units"] * 100, marker="o", markersize=3,
+            color="gray", linestyle="--", label=f"inputs of {layers[0]} unused")
+    cmap = plt.get_cmap("tab10")
+    for i, layer in enumerate(layers):
+        part = mean.xs(layer, level="layer")
+        if part["dead_units"].isna().all():
+            continue
+        ax.plot(remaining[part.index], part["dead_units"] / part["out_units"] * 100, marker="o", markersize=3,
+                color=cmap(i), label=f"outputs of {layer} dead")
+    _percent_axis(ax, list(remaining))
+    ax.set_ylabel("units cut off (%)")
+    ax.set_title(title, fontsize=8)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def render_anatomy(stats: pd.DataFrame, hist: pd.DataFrame, units: pd.DataFrame, outdir: str | os.PathLike,
+                   title: str) -> None:
+    """Write anatomy_init, anatomy_units and anatomy_dead (PNG and PDF) into ``outdir``."""
+    outdir = Path(outdir)
+    _save(_anatomy_init(hist, stats, title), outdir, "anatomy_init")
+    _save(_anatomy_units(units, stats, title), outdir, "anatomy_units")
+    _save(_anatomy_dead(stats, title), outdir, "anatomy_dead")

@@ -6,7 +6,14 @@ Rounding rule (exact and the same everywhere): a round at rate p removes
 ``n_removed(n, p) = floor(p·n + 1/2)`` of the n weights that survive in a layer (layerwise) or in
 all prunable layers together (global), i.e. p·n rounded to the nearest integer, halves up. After
 r rounds a layer of N weights therefore keeps exactly ``survivors(N, p, r)`` weights. Among equal
-magnitudes the weight with the lower flat index is kept, so masks are deterministic.
+magnitudes the weight with the lower flat index is kept, so masks are deterministic (a seeded
+random order breaks ties instead where many magnitudes are equal by construction, e.g. after
+magnitude-clamped training).
+
+With ``prune.target_remaining: t`` and R rounds the counts follow the schedule instead of
+compounding the per-round rounding: after round r a layer of N weights keeps
+``scheduled_count(N, t, r, R) = floor(N·t^(r/R) + 1/2)``, so the last round keeps N·t rounded to
+the nearest integer (compounding can drift by many weights when p·n is near a half each round).
 """
 
 from __future__ import annotations
@@ -34,6 +41,11 @@ def survivors(total: int, rate: float, rounds: int) -> int:
     return left
 
 
+def scheduled_count(total: int, target: float, round_: int, rounds: int) -> int:
+    """Weights kept after ``round_`` of ``rounds`` rounds that end at ``target`` of ``total``."""
+    return int(math.floor(round(total * target ** (round_ / rounds), 9) + 0.5))
+
+
 def full_mask(model: nn.Module) -> Mask:
     """All-ones mask over the model's prunable weights."""
     params = dict(model.named_parameters())
@@ -48,19 +60,28 @@ def fraction_remaining(mask: Mask) -> float:
     return sum(counts(mask).values()) / sum(m.numel() for m in mask.values())
 
 
-def _keep_largest(scores: torch.Tensor, keep: int) -> torch.Tensor:
-    """Bool tensor marking the ``keep`` largest scores (ties: lower flat index wins)."""
+def _keep_largest(scores: torch.Tensor, keep: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Bool tensor marking the ``keep`` largest scores.
+
+    Ties: the lower flat index wins, or, with a ``generator``, a random order drawn from it (so
+    that equal magnitudes are not pruned by position, which would remove whole units).
+    """
     flat = scores.flatten()
-    order = torch.argsort(flat, descending=True, stable=True)
+    if generator is None:
+        order = torch.argsort(flat, descending=True, stable=True)
+    else:
+        perm = torch.randperm(flat.numel(), generator=generator)
+        order = perm[torch.argsort(flat[perm], descending=True, stable=True)]
     kept = torch.zeros_like(flat, dtype=torch.bool)
     kept[order[:keep]] = True
     return kept.view_as(scores)
 
 
-def _scores(weights: dict[str, torch.Tensor], mask: Mask, name: str) -> torch.Tensor:
-    """|w| for surviving weights, -inf for pruned ones (so they are never revived)."""
+def _scores(weights: dict[str, torch.Tensor], mask: Mask, name: str, inverse: bool = False) -> torch.Tensor:
+    """|w| (or -|w| for inverse pruning, which keeps the smallest) for surviving weights, -inf for
+    pruned ones (so they are never revived)."""
     w = weights[name].detach().to("cpu", torch.float64).abs()
-    return torch.where(mask[name], w, torch.full_like(w, -math.inf))
+    return torch.where(mask[name], -w if inverse else w, torch.full_like(w, -math.inf))
 
 
 def check_compatible(weights: dict[str, torch.Tensor], mask: Mask, where: str = "mask") -> None:
@@ -74,26 +95,36 @@ def check_compatible(weights: dict[str, torch.Tensor], mask: Mask, where: str = 
             )
 
 
-def prune_layerwise(weights: dict[str, torch.Tensor], mask: Mask, rates: dict[str, float]) -> Mask:
-    """Remove, in each layer, the ``rates[layer]`` fraction of its surviving weights of smallest |w|."""
+def prune_layerwise(
+    weights: dict[str, torch.Tensor], mask: Mask, rates: dict[str, float], *, inverse: bool = False,
+    generator: torch.Generator | None = None,
+) -> Mask:
+    """Remove, in each layer, the ``rates[layer]`` fraction of its surviving weights of smallest |w|
+    (of largest |w| when ``inverse``; ``generator``: random tie order, see `_keep_largest`)."""
     check_compatible(weights, mask)
     new = {}
     for name, m in mask.items():
         alive = int(m.sum())
-        new[name] = _keep_largest(_scores(weights, mask, name), alive - n_removed(alive, rates[name]))
+        new[name] = _keep_largest(
+            _scores(weights, mask, name, inverse), alive - n_removed(alive, rates[name]), generator
+        )
     return new
 
 
-def prune_global(weights: dict[str, torch.Tensor], mask: Mask, rate: float, layers: list[str] | None = None) -> Mask:
-    """Remove the ``rate`` fraction of all surviving weights in ``layers`` (default: all) pooled.
+def prune_global(
+    weights: dict[str, torch.Tensor], mask: Mask, rate: float, layers: list[str] | None = None, *,
+    keep: int | None = None, inverse: bool = False, generator: torch.Generator | None = None,
+) -> Mask:
+    """Remove the ``rate`` fraction of all surviving weights in ``layers`` (default: all) pooled
+    (or keep exactly ``keep`` of them; ``inverse`` and ``generator`` as in `prune_layerwise`).
 
     Layers left out of ``layers`` keep their mask unchanged (e.g. a ResNet's output layer).
     """
     check_compatible(weights, mask)
     layers = list(mask) if layers is None else layers
-    pooled = torch.cat([_scores(weights, mask, name).flatten() for name in layers])
+    pooled = torch.cat([_scores(weights, mask, name, inverse).flatten() for name in layers])
     alive = int(torch.isfinite(pooled).sum())
-    kept = _keep_largest(pooled, alive - n_removed(alive, rate))
+    kept = _keep_largest(pooled, alive - n_removed(alive, rate) if keep is None else keep, generator)
     new, start = dict(mask), 0
     for name in layers:
         size = mask[name].numel()
@@ -112,11 +143,29 @@ def pooled_layers(model: nn.Module, spec) -> list[str]:
     return [name for name, kind in model.prunable_layers().items() if kind not in spec.exclude]
 
 
-def prune(model: nn.Module, weights: dict[str, torch.Tensor], mask: Mask, spec) -> Mask:
-    """One round of magnitude pruning as the `PruneSpec` says (layerwise or global)."""
+def prune(
+    model: nn.Module, weights: dict[str, torch.Tensor], mask: Mask, spec, round_: int | None = None, *,
+    inverse: bool = False, generator: torch.Generator | None = None,
+) -> Mask:
+    """One round of magnitude pruning as the `PruneSpec` says (layerwise or global).
+
+    With ``spec.target_remaining`` the round makes the mask of round ``round_`` of the schedule
+    (`scheduled_count`), so it must be given. ``inverse`` removes the largest magnitudes instead;
+    ``generator`` breaks ties in a random order.
+    """
+    if spec.target_remaining is not None:
+        if round_ is None or not 1 <= round_ <= spec.rounds:
+            raise LthError(f"prune.target_remaining: the round to prune to must be in 1..{spec.rounds}, got {round_}")
+        if spec.strategy == "global":
+            layers = pooled_layers(model, spec)
+            total = sum(mask[name].numel() for name in layers)
+            keep = scheduled_count(total, spec.target_remaining, round_, spec.rounds)
+            return prune_global(weights, mask, spec.rate, layers, keep=keep, inverse=inverse, generator=generator)
+        keep = oneshot_counts(model, spec, round_)
+        return prune_to_counts(weights, mask, keep, inverse=inverse, generator=generator)
     if spec.strategy == "global":
-        return prune_global(weights, mask, spec.rate, pooled_layers(model, spec))
-    return prune_layerwise(weights, mask, layer_rates(model, spec))
+        return prune_global(weights, mask, spec.rate, pooled_layers(model, spec), inverse=inverse, generator=generator)
+    return prune_layerwise(weights, mask, layer_rates(model, spec), inverse=inverse, generator=generator)
 
 
 def shuffle(mask: Mask, generator: torch.Generator) -> Mask:
@@ -144,8 +193,12 @@ def apply(weights: dict[str, torch.Tensor], mask: Mask) -> dict[str, torch.Tenso
     return {name: (w * mask[name].to(w.device, w.dtype) if name in mask else w) for name, w in weights.items()}
 
 
-def prune_to_counts(weights: dict[str, torch.Tensor], mask: Mask, keep: dict[str, int]) -> Mask:
-    """Keep, in each layer, the ``keep[layer]`` surviving weights of largest |w| (ties: lower index).
+def prune_to_counts(
+    weights: dict[str, torch.Tensor], mask: Mask, keep: dict[str, int], *, inverse: bool = False,
+    generator: torch.Generator | None = None,
+) -> Mask:
+    """Keep, in each layer, the ``keep[layer]`` surviving weights of largest |w| (ties: lower index;
+    ``inverse``: of smallest |w|; ``generator``: random tie order).
 
     One-shot pruning: with ``keep`` from `oneshot_counts` one call reaches the sparsity that r
     rounds of iterative pruning reach, so the two can be compared at exactly equal per-layer counts.
@@ -160,7 +213,7 @@ def prune_to_counts(weights: dict[str, torch.Tensor], mask: Mask, keep: dict[str
         alive = int(mask[name].sum())
         if not 0 <= k <= alive:
             raise LthError(f"prune_to_counts: cannot keep {k} weights of layer '{name}', {alive} survive")
-        new[name] = _keep_largest(_scores(weights, mask, name), int(k))
+        new[name] = _keep_largest(_scores(weights, mask, name, inverse), int(k), generator)
     return new
 
 
@@ -179,16 +232,27 @@ def oneshot_counts(model: nn.Module, spec, rounds: int, weights: dict[str, torch
     order, as in `prune_global`); the returned per-layer counts are how many of those fall in each
     layer, so `prune_to_counts` with them keeps exactly that pooled set; excluded layers are left
     out (and keep their mask). ``weights`` is required for global.
+    With ``spec.target_remaining`` the counts are the schedule's, `scheduled_count`, in place of
+    `survivors` (layerwise, these are also the counts iterative pruning keeps at that round);
+    excluded kinds keep all their weights.
     """
     full = full_mask(model)
+
+    def count(total: int, kind: str) -> int:
+        if spec.target_remaining is not None:
+            if kind in spec.exclude:
+                return total
+            return scheduled_count(total, spec.target_remaining, rounds, spec.rounds)
+        return survivors(total, spec.rate if kind == "pooled" else spec.rate_for(kind), rounds)
+
     if spec.strategy != "global":
-        return {name: survivors(full[name].numel(), spec.rate_for(kind), rounds) for name, kind in model.prunable_layers().items()}
+        return {name: count(full[name].numel(), kind) for name, kind in model.prunable_layers().items()}
     if weights is None:
         raise LthError("oneshot_counts: global pruning needs the weights to split the pooled count across layers")
     check_compatible(weights, full)
     layers = pooled_layers(model, spec)
     pooled = torch.cat([_scores(weights, full, name).flatten() for name in layers])
-    kept = _keep_largest(pooled, survivors(pooled.numel(), spec.rate, rounds))
+    kept = _keep_largest(pooled, count(pooled.numel(), "pooled"))
     out, start = {}, 0
     for name in layers:
         m = full[name]

@@ -213,6 +213,31 @@ class PruneSpec(Spec):
     # plus a one-shot ticket ('oneshot' variant) at every round, for LTH Figure 4-style overlays.
     mode: str = "iterative"
     exclude: tuple[str, ...] = ()
+    # Instead of `rate`: the fraction of weights left after `rounds` rounds. Every prunable layer
+    # then follows the same schedule (see `lth.masks.scheduled_count`) and the nominal per-round
+    # rate is derived: rate = 1 - target_remaining^(1/rounds).
+    target_remaining: float | None = None
+
+    @classmethod
+    def from_dict(cls, data, where: str | None = None) -> "PruneSpec":
+        """Parse as `Spec.from_dict`, then derive the per-round rate from ``target_remaining``.
+
+        ``target_remaining`` and an explicit ``rate`` (or ``output_rate``/``conv_rate``) are
+        mutually exclusive: two sources for the same number would silently disagree.
+        """
+        where = where or cls.__name__
+        raw = parse_mapping(data, where)
+        spec = super().from_dict(raw, where)
+        if spec.target_remaining is None:
+            return spec
+        given = [key for key in ("rate", "output_rate", "conv_rate") if raw.get(key) is not None]
+        if given:
+            raise LthError(
+                f"{where}.{given[0]}: give either a rate or target_remaining, not both "
+                f"(with target_remaining the per-round rate 1 - target^(1/rounds) is derived for every layer)"
+            )
+        rate = 1.0 - spec.target_remaining ** (1.0 / spec.rounds)
+        return dataclasses.replace(spec, rate=rate, output_rate=rate, conv_rate=rate)
 
     def validate(self, where: str) -> None:
         _choice(self.strategy, STRATEGIES, f"{where}.strategy")
@@ -225,6 +250,20 @@ class PruneSpec(Spec):
                 raise LthError(f"{where}.{key}: must be in [0, 1), got {value}")
         if self.rounds < 0:
             raise LthError(f"{where}.rounds: must be >= 0, got {self.rounds}")
+        if self.target_remaining is not None:
+            if not 0.0 < self.target_remaining < 1.0:
+                raise LthError(f"{where}.target_remaining: must be in (0, 1), got {self.target_remaining}")
+            if self.rounds < 1:
+                raise LthError(f"{where}.rounds: target_remaining needs rounds >= 1, got {self.rounds}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical form; with ``target_remaining`` the derived rates are left out, so that the
+        form parses back (and a job's params name only what the user chose)."""
+        out = super().to_dict()
+        if self.target_remaining is not None:
+            for key in ("rate", "output_rate", "conv_rate"):
+                del out[key]
+        return out
 
     def rate_for(self, kind: str) -> float:
         """Per-round rate for a layer of the given kind ('fc', 'conv' or 'output'); 0 if excluded."""
@@ -267,6 +306,9 @@ class DataSpec(Spec):
     dataset: str = "mnist"
     validation_size: int = 5000
     split_seed: int = 0
+    # Fraction of the training examples (after the validation hold-out) used for training: a
+    # stratified subset, see `lth.data.stratified_subset` (less-data studies).
+    train_fraction: float = 1.0
 
     def validate(self, where: str) -> None:
         from lth.data import DATASETS
@@ -274,6 +316,26 @@ class DataSpec(Spec):
         _choice(self.dataset, DATASETS, f"{where}.dataset")
         if self.validation_size < 0:
             raise LthError(f"{where}.validation_size: must be >= 0, got {self.validation_size}")
+        if not 0.0 < self.train_fraction <= 1.0:
+            raise LthError(f"{where}.train_fraction: must be in (0, 1], got {self.train_fraction}")
 
 
-__all__ = ["DataSpec", "InstabilitySpec", "ModelSpec", "PruneSpec", "TrainSpec", "parse_mapping"]
+@dataclass(frozen=True)
+class SweepSpec(Spec):
+    """One experiment expanded into several by giving one key several values (`lth.sweeps`).
+
+    ``key`` is a dotted path into the experiment's settings (``train.lr``, ``model.hidden``,
+    ``prune.rate``, ``train_fraction``, ...); each value replaces it in a copy of the experiment.
+    """
+
+    key: str = ""
+    values: tuple[Any, ...] = ()
+
+    def validate(self, where: str) -> None:
+        if not self.key:
+            raise LthError(f"{where}.key: required (the dotted setting to vary, e.g. train.lr)")
+        if not self.values:
+            raise LthError(f"{where}.values: need at least one value")
+
+
+__all__ = ["DataSpec", "InstabilitySpec", "ModelSpec", "PruneSpec", "SweepSpec", "TrainSpec", "parse_mapping"]

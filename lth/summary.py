@@ -16,7 +16,7 @@ import pandas as pd
 from lth.errors import LthError
 
 KEY_COLUMNS = ["experiment", "trial", "round", "variant"]
-VARIANT_ORDER = ["ticket", "oneshot", "reinit", "shuffle", "random"]
+VARIANT_ORDER = ["ticket", "oneshot", "reinit", "shuffle", "random", "finetune", "inverse", "clamped"]
 
 
 def _read_sidecar(path: Path) -> dict:
@@ -41,8 +41,14 @@ def summary_row(record: dict) -> dict:
     return row
 
 
-def collect(sidecars: list[str | os.PathLike], metrics: list[str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(summary, curves) for the given training sidecars and their metrics CSVs (same order)."""
+def collect(
+    sidecars: list[str | os.PathLike], metrics: list[str | os.PathLike], columns: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary, curves) for the given training sidecars and their metrics CSVs (same order).
+
+    ``columns``: settings shared by every row (e.g. the per-round pruning rate derived from a
+    target), added to the summary after ``weights_remaining``.
+    """
     if len(sidecars) != len(metrics):
         raise LthError(f"{len(sidecars)} sidecars but {len(metrics)} metrics files: give one of each per run")
     rows, curves = [], []
@@ -54,6 +60,9 @@ def collect(sidecars: list[str | os.PathLike], metrics: list[str | os.PathLike])
             frame[key] = row[key]
         curves.append(frame)
     summary = _sorted(pd.DataFrame(rows))
+    at = summary.columns.get_loc("weights_remaining") + 1
+    for offset, (key, value) in enumerate((columns or {}).items()):
+        summary.insert(at + offset, key, value)
     curves_frame = _sorted(pd.concat(curves, ignore_index=True), extra=["iteration", "split"])
     return summary, curves_frame
 
@@ -62,3 +71,17 @@ def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame
     order = {v: i for i, v in enumerate(VARIANT_ORDER)}
     keys = ["experiment", "round", "variant", "trial"] + (extra or [])
     return frame.sort_values(keys, key=lambda col: col.map(order) if col.name == "variant" else col).reset_index(drop=True)
+
+
+def combine_sweep(summaries: list[pd.DataFrame], key: str, labels: dict[str, str]) -> pd.DataFrame:
+    """One table for a sweep: its members' summaries with the varied ``key``, the value's label
+    (``labels``: member experiment -> label) and its position in the sweep (``sweep_index``)."""
+    order = {member: i for i, member in enumerate(labels)}
+    frame = pd.concat(summaries, ignore_index=True)
+    missing = sorted(set(frame["experiment"]) - set(labels))
+    if missing:
+        raise LthError(f"sweep: summary of '{missing[0]}' given but it is not a member (members: {', '.join(labels)})")
+    frame.insert(1, "sweep_key", key)
+    frame.insert(2, "sweep_value", frame["experiment"].map(labels))
+    frame.insert(3, "sweep_index", frame["experiment"].map(order))
+    return _sorted(frame).sort_values("sweep_index", kind="stable").reset_index(drop=True)

@@ -129,12 +129,17 @@ def train(
     *,
     start_iteration: int = 0,
     save_at: tuple[int, ...] = (),
+    clamp: dict[str, float] | None = None,
 ) -> TrainResult:
     """Train ``model`` (already on the splits' device) from ``start_iteration`` to ``spec.iterations``.
 
     Evaluates validation and test loss/accuracy at ``start_iteration``, every ``spec.eval_every``
     iterations and at the end. ``save_at`` lists iterations whose weights are returned in
     ``saved`` (iteration 0 is the start state when ``start_iteration`` is 0).
+
+    ``clamp`` (parameter name -> bound) clips those parameters to [-bound, bound] before the
+    first step and after every optimiser step, after the mask (magnitude-clamped training: the
+    trained magnitudes then carry little information for pruning).
     """
     device = splits.train.x.device
     params = dict(model.named_parameters())
@@ -155,10 +160,19 @@ def train(
     optimizer = make_optimizer(spec, list(params.values()))
     scheduled = bool(spec.warmup or spec.milestones)
 
+    unknown = sorted(set(clamp or {}) - set(params))
+    if unknown:
+        raise LthError(f"clamp: '{unknown[0]}' is not a parameter of the model")
+    clamped = [(params[name], bound) for name, bound in (clamp or {}).items()]
+
     def apply_mask() -> None:
         if masked_params:
             with torch.no_grad():
                 torch._foreach_mul_(masked_params, mask_values)  # one call for all layers, same products
+        if clamped:
+            with torch.no_grad():
+                for param, bound in clamped:
+                    param.clamp_(-bound, bound)
 
     apply_mask()
 

@@ -82,7 +82,7 @@ def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = T
                 jobs["spawn"] = t * len(spawned)
     jobs.update(summary=1, figures=1, all=1)
     if exp.prune.rounds >= 1:
-        jobs.update(structure=1, structure_figures=1)
+        jobs.update(structure=1, structure_figures=1, anatomy=1, anatomy_figures=1)
     return {k: v for k, v in jobs.items() if v}
 
 
@@ -95,7 +95,7 @@ def test_default_config_dry_run_job_counts(tmp_path):
     assert job_counts(proc.stdout) == {
         "all": 1, "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r,
         "control": t * r * c, "train": t * r * (1 + c), "summary": 1, "figures": 1,
-        "structure": 1, "structure_figures": 1,
+        "structure": 1, "structure_figures": 1, "anatomy": 1, "anatomy_figures": 1,
     } == {"data": 1, **expected_jobs(exp)}
 
 

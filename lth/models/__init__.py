@@ -11,6 +11,7 @@ Models with fully connected hidden layers (``mlp`` and ``conv2/4/6``) take their
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import torch
@@ -76,3 +77,22 @@ def initialise(model: nn.Module, spec, seed: int) -> None:
                     module.bias.zero_()
             elif isinstance(module, nn.modules.batchnorm._BatchNorm):
                 module.reset_parameters()
+
+
+def init_std(spec, shape: tuple[int, ...]) -> float:
+    """Standard deviation of `initialise`'s distribution for a weight of ``shape``.
+
+    Glorot normal: sqrt(2 / (fan_in + fan_out)); normal: ``spec.init_std``; Kaiming normal (ReLU
+    gain): sqrt(2 / fan_in); fans as in torch.nn.init (a convolution's count its kernel size).
+    The clamped-training ablation bounds each layer's |w| in these units, so one setting means
+    the same for every layer whatever its width.
+    """
+    receptive = math.prod(shape[2:])
+    fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
+    if spec.init == "glorot_normal":
+        return math.sqrt(2.0 / (fan_in + fan_out))
+    if spec.init == "normal":
+        return spec.init_std
+    if spec.init == "kaiming_normal":
+        return math.sqrt(2.0 / fan_in)
+    raise LthError(f"model.init: unknown initialiser '{spec.init}'")

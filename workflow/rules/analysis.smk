@@ -18,9 +18,11 @@ rule summary:
     conda:
         "../../envs/lth.yaml"
     params:
+        columns=lambda w: as_json(exp_of(w).summary_columns()),
         code=code_version("summary"),
     shell:
         "lth summarize --trained {input.sidecars} --metrics {input.metrics}"
+        " --columns {params.columns:q}"
         " --out {output.summary} --curves {output.curves} > {log} 2>&1"
 
 
@@ -89,7 +91,9 @@ rule structure_figures:
     params:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
-        settings=lambda w: report_settings(exp_of(w), omit=["controls", "instability"]),
+        settings=lambda w: report_settings(
+            exp_of(w), omit=["controls", "instability", "ablations"]
+        ),
         code=code_version("figures"),
     shell:
         "lth plot-analyses --structure {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

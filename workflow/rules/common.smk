@@ -8,27 +8,24 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from lth import sweeps
 from lth.errors import LthError
 from lth.experiment import Experiment
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
-# The schema then validates the rest and fills in the top-level defaults.
+# The schema then validates the rest and fills in the top-level defaults. A `sweep:` stands for
+# several experiments (lth.sweeps): EXPERIMENTS holds its members, SWEEPS the sweep itself, and
+# RUN the experiments `run:` builds (a sweep's name builds all its members).
 try:
+    _configs, SWEEPS = sweeps.expand(config.get("experiments", {}))
     EXPERIMENTS = {
-        name: Experiment.from_config(name, cfg)
-        for name, cfg in config.get("experiments", {}).items()
+        name: Experiment.from_config(name, cfg) for name, cfg in _configs.items()
     }
+    RUN = sweeps.resolve_run(config.get("run", []), EXPERIMENTS, SWEEPS)
 except LthError as exc:
     raise WorkflowError(f"config error: {exc}")
 
 validate(config, "../schemas/config.schema.yaml")
-
-for _name in config["run"]:
-    if _name not in EXPERIMENTS:
-        raise WorkflowError(
-            f"config error: run: unknown experiment '{_name}' "
-            f"(defined: {', '.join(sorted(EXPERIMENTS))})"
-        )
 
 # Where the data is and which device to train on are read by the lth CLI from the environment
 # (jobs inherit it, also on a cluster, where each job re-reads this file). They are not params:
@@ -40,10 +37,10 @@ wildcard_constraints:
     exp="|".join(sorted(EXPERIMENTS)) or "NONE",
     trial=r"\d+",
     round=r"\d+",
-    variant="ticket|oneshot|reinit|shuffle|random",
+    variant="ticket|oneshot|reinit|shuffle|random|finetune|inverse|clamped",
     control="reinit|shuffle|random",
-    rewound="ticket|oneshot",
-    family="iterative|oneshot",
+    rewound="ticket|oneshot|inverse|clamped",
+    family="iterative|oneshot|finetune|inverse|clamped",
     k=r"\d+",
     member="a|b",
 
@@ -75,6 +72,7 @@ CODE = {
         "models",
     ],
     "structure": ["stability.py", "masks.py"],
+    "anatomy": ["anatomy.py", "masks.py", "models"],
 }
 
 
@@ -118,10 +116,10 @@ def context(wildcards, **extra):
 
 def prune_params(exp):
     """The pruning spec without `rounds` and `mode`: raising `rounds` must not re-run existing
-    prunes, and the mode only decides which network is pruned (an input) and how far."""
-    return as_json(
-        {k: v for k, v in exp.prune.to_dict().items() if k not in ("rounds", "mode")}
-    )
+    prunes, and the mode only decides which network is pruned (an input) and how far. With
+    `target_remaining` the rounds set every round's count, so they stay."""
+    drop = ("mode",) if exp.prune.target_remaining is not None else ("rounds", "mode")
+    return as_json({k: v for k, v in exp.prune.to_dict().items() if k not in drop})
 
 
 def training_runs(name):
@@ -143,18 +141,33 @@ def run_files(wildcards, filename):
 
 
 def pruned_network(wildcards):
-    """What the prune job of a round prunes: the trained ticket of the round before (iterative),
-    or the trained dense network of round 0 (one-shot)."""
-    previous = int(wildcards["round"]) - 1 if wildcards.family == "iterative" else 0
-    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/ticket/trained.safetensors"
+    """What the prune job of a round prunes: the trained network of the round before in the
+    mask's own chain (the ticket for iterative; the ablation's own network for finetune, inverse
+    and clamped, whose round 0 is the dense ticket except for clamped, which trains its own), or
+    the trained dense network of round 0 (one-shot)."""
+    family = wildcards.family
+    trial = f"results/{wildcards.exp}/trial{wildcards.trial}"
+    if family == "oneshot":
+        return f"{trial}/round0/ticket/trained.safetensors"
+    previous = int(wildcards["round"]) - 1
+    own = family != "iterative" and (previous > 0 or family == "clamped")
+    return f"{trial}/round{previous}/{family if own else 'ticket'}/trained.safetensors"
 
 
-def oneshot_flag(wildcards):
-    return (
-        f"--oneshot-rounds {wildcards['round']}"
-        if wildcards.family == "oneshot"
-        else ""
-    )
+def prune_flags(wildcards):
+    """`lth prune` flags of a mask family: the round (a target_remaining schedule needs it), the
+    one-shot depth, inverse pruning, and a random tie order for clamped weights (many equal).
+    """
+    round_ = int(wildcards["round"])
+    flags = [f"--round {round_}"]
+    if wildcards.family == "oneshot":
+        flags.append(f"--oneshot-rounds {round_}")
+    if wildcards.family == "inverse":
+        flags.append("--inverse")
+    if wildcards.family == "clamped":
+        seed = exp_of(wildcards).tie_seed(int(wildcards.trial), round_, "clamped")
+        flags.append(f"--tie-seed {seed}")
+    return " ".join(flags)
 
 
 def ticket_mask(wildcards):
@@ -164,10 +177,23 @@ def ticket_mask(wildcards):
 
 
 def rewound_mask(wildcards):
-    """The mask a rewound start uses: the ticket's, or the one-shot mask for the 'oneshot' variant."""
-    if wildcards.rewound == "oneshot":
-        return f"results/{wildcards.exp}/trial{wildcards.trial}/round{wildcards['round']}/mask_oneshot.safetensors"
+    """The mask a rewound start uses: the ticket's, or the variant's own (one-shot, inverse, clamped)."""
+    if wildcards.rewound != "ticket":
+        return f"results/{wildcards.exp}/trial{wildcards.trial}/round{wildcards['round']}/mask_{wildcards.rewound}.safetensors"
     return ticket_mask(wildcards)
+
+
+def rewind_state(wildcards):
+    """θ_k a rewound start takes its weights from: the clamped ablation's own dense run, or the ticket's."""
+    name = "rewind_clamped" if wildcards.rewound == "clamped" else "rewind"
+    return f"results/{wildcards.exp}/trial{wildcards.trial}/{name}.safetensors"
+
+
+def clamp_flag(wildcards):
+    """`lth train --clamp` for the clamped ablation's networks, nothing for the others (a rule
+    without a variant wildcard, the clamped dense run, is clamped by construction)."""
+    clamped = wildcards.get("variant", "clamped") == "clamped"
+    return f"--clamp {exp_of(wildcards).clamp}" if clamped else ""
 
 
 def train_params(order_seed=None, train=None, **where):
@@ -180,6 +206,7 @@ def train_params(order_seed=None, train=None, **where):
         train=train or (lambda w: as_json(exp_of(w).train.to_dict())),
         validation_size=lambda w: exp_of(w).data.validation_size,
         split_seed=lambda w: exp_of(w).data.split_seed,
+        train_fraction=lambda w: exp_of(w).data.train_fraction,
         order_seed=order_seed or (lambda w: exp_of(w).order_seed(int(w.trial))),
         rewind_iteration=lambda w: exp_of(w).rewind_iteration,
         context=lambda w: context(
@@ -195,6 +222,7 @@ def train_command(*extra):
         [
             "lth train --data {input.data} --start {input.start} --train {params.train:q}",
             "--validation-size {params.validation_size} --split-seed {params.split_seed}",
+            "--train-fraction {params.train_fraction}",
             "--order-seed {params.order_seed} --threads {threads}",
             "--out {output.state} --metrics {output.metrics} --provenance {params.context:q}",
             *extra,
@@ -207,17 +235,23 @@ def figure_title(exp):
     model = exp.model.name
     if exp.model.hidden is not None:
         model += " " + "-".join(str(h) for h in exp.model.hidden)
+    data = (
+        ""
+        if exp.data.train_fraction == 1
+        else f" ({exp.data.train_fraction:g} of train)"
+    )
     return (
-        f"{exp.name}: {model} on {exp.data.dataset}, "
+        f"{exp.name}: {model} on {exp.data.dataset}{data}, "
         f"{exp.train.optimizer} lr {exp.train.lr:g}, {exp.train.iterations} it, "
-        f"{exp.prune.strategy} {exp.prune.rate:g}/round, {exp.trials} trial(s)"
+        f"{exp.prune.strategy} {exp.prune.rate:.3g}/round, {exp.trials} trial(s)"
     )
 
 
 def report_settings(exp, omit=()):
     """The experiment's settings for report captions ({{ snakemake.params.settings }}), one phrase
     per section. `omit` drops what a rule's outputs do not depend on ("controls", "instability",
-    "prune.rounds"), so stating the settings never re-runs a job that an edit did not touch.
+    "ablations", "prune.rounds"), so stating the settings never re-runs a job that an edit did not
+    touch.
     """
     sections = {
         "data": exp.data.to_dict(),
@@ -230,12 +264,17 @@ def report_settings(exp, omit=()):
         "controls": ", ".join(exp.controls) or "none",
         "instability": exp.instability.to_dict() if exp.instability else "none",
     }
+    if exp.ablations:
+        sections["ablations"] = ", ".join(
+            f"clamped (clamp {exp.clamp:g})" if a == "clamped" else a
+            for a in exp.ablations
+        )
     for path in omit:
         section, _, key = path.partition(".")
         if key:
             del sections[section][key]
         else:
-            del sections[section]
+            sections.pop(section, None)
     return {
         name: (
             ", ".join(f"{k} {v}" for k, v in sorted(value.items()) if v is not None)
@@ -316,12 +355,26 @@ def analysis_targets(name):
         targets += expand(
             f"results/{name}/figures/structure.{{ext}}", ext=["png", "pdf"]
         )
+        targets += [f"results/{name}/anatomy.csv"]
+        targets += expand(
+            f"results/{name}/figures/{{fig}}.{{ext}}",
+            fig=ANATOMY_FIGURES,
+            ext=["png", "pdf"],
+        )
     return targets
 
 
 def all_targets():
     targets = []
     for name in config["run"]:
+        if name in SWEEPS:
+            targets += [f"results/{name}/sweep.csv"]
+            targets += expand(
+                f"results/{name}/figures/{{fig}}.{{ext}}",
+                fig=SWEEP_FIGURES,
+                ext=["png", "pdf"],
+            )
+    for name in RUN:
         targets += analysis_targets(name)
         targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]
         targets += expand(
@@ -333,4 +386,53 @@ def all_targets():
 
 
 FIGURES = ["accuracy", "early_stop", "curves"]
+ANATOMY_FIGURES = ["anatomy_init", "anatomy_units", "anatomy_dead"]
+SWEEP_FIGURES = ["sweep_accuracy", "sweep_early_stop", "sweep_vs_value"]
 GPU = 0 if config["device"] == "cpu" else 1
+
+
+def finetune_weights(wildcards):
+    """The trained weights a fine-tuned round continues from: the previous round's fine-tuned
+    network, or the dense ticket for round 1."""
+    previous = int(wildcards["round"]) - 1
+    variant = "finetune" if previous > 0 else "ticket"
+    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/{variant}/trained.safetensors"
+
+
+def anatomy_states(wildcards):
+    """Per trial: θ_k with the full mask (round 0) and every round's ticket start (mask ⊙ θ_k)."""
+    exp = exp_of(wildcards)
+    states = []
+    for t in range(exp.trials):
+        states.append(f"results/{exp.name}/trial{t}/rewind.safetensors")
+        states += [
+            f"results/{exp.name}/trial{t}/round{r}/ticket/start.safetensors"
+            for r in range(1, exp.prune.rounds + 1)
+        ]
+    return states
+
+
+def sweep_title(sweep):
+    first = EXPERIMENTS[sweep.members[0]]
+    values = ", ".join(sweep.labels().values())
+    return (
+        f"{sweep.name}: {sweep.key} = {values}; {first.model.name} on "
+        f"{first.data.dataset}, {first.trials} trial(s)"
+    )
+
+
+def sweep_settings(sweep):
+    """Report settings of a sweep: the swept key and its values, then the members' common
+    settings (those of the first member without the swept key)."""
+    first = EXPERIMENTS[sweep.members[0]]
+    section, _, key = sweep.key.partition(".")
+    if not key and section in (
+        "dataset",
+        "validation_size",
+        "split_seed",
+        "train_fraction",
+    ):
+        section, key = "data", section
+    omit = ["instability", f"{section}.{key}" if key else section]
+    values = ", ".join(sweep.labels().values())
+    return {"sweep": f"{sweep.key} = {values}", **report_settings(first, omit=omit)}

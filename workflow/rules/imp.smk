@@ -66,12 +66,13 @@ rule train:
         gpu=GPU,
     params:
         **train_params(),
+        clamp=clamp_flag,
     shell:
-        train_command("--start-iteration {params.rewind_iteration}")
+        train_command("--start-iteration {params.rewind_iteration} {params.clamp}")
 
 
-# The mask of round r: iterative (prune round r-1's trained ticket by one round) or one-shot
-# (prune the trained dense network straight to round r's sparsity).
+# The mask of round r: iterative (prune round r-1's trained ticket by one round), one-shot
+# (prune the trained dense network straight to round r's sparsity), or an ablation's own chain.
 rule prune:
     input:
         trained=pruned_network,
@@ -86,18 +87,18 @@ rule prune:
         "../../envs/lth.yaml"
     params:
         prune=lambda w: prune_params(exp_of(w)),
-        oneshot=oneshot_flag,
+        flags=prune_flags,
         context=lambda w: context(w, prune=json.loads(prune_params(exp_of(w)))),
         code=code_version("prune"),
     shell:
-        "lth prune --trained {input.trained} --prune {params.prune:q} {params.oneshot}"
+        "lth prune --trained {input.trained} --prune {params.prune:q} {params.flags}"
         " --out {output.mask} --provenance {params.context:q} > {log} 2>&1"
 
 
 rule rewind:
     input:
         mask=rewound_mask,
-        weights="results/{exp}/trial{trial}/rewind.safetensors",
+        weights=rewind_state,
     output:
         state="results/{exp}/trial{trial}/round{round}/{rewound}/start.safetensors",
         sidecar="results/{exp}/trial{trial}/round{round}/{rewound}/start.json",

@@ -86,11 +86,13 @@ rule interpolate:
         points=lambda w: exp_of(w).instability.points,
         validation_size=lambda w: exp_of(w).data.validation_size,
         split_seed=lambda w: exp_of(w).data.split_seed,
+        train_fraction=lambda w: exp_of(w).data.train_fraction,
         context=lambda w: context(w),
         code=code_version("instability"),
     shell:
         "lth interpolate --a {input.a} --b {input.b} --data {input.data} --points {params.points}"
         " --validation-size {params.validation_size} --split-seed {params.split_seed}"
+        " --train-fraction {params.train_fraction}"
         " --threads {threads} --out {output} --provenance {params.context:q} > {log} 2>&1"
 
 
@@ -143,7 +145,9 @@ rule instability_figures:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
         threshold=lambda w: exp_of(w).instability.threshold,
-        settings=lambda w: report_settings(exp_of(w), omit=["controls", "prune.rounds"]),
+        settings=lambda w: report_settings(
+            exp_of(w), omit=["controls", "prune.rounds", "ablations"]
+        ),
         code=code_version("figures"),
     shell:
         "lth plot-analyses --instability {input.table} --instability-paths {input.paths}"
