@@ -10,6 +10,7 @@ from snakemake.utils import validate
 
 from lth.errors import LthError
 from lth.experiment import Experiment
+from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
 # The schema then validates the rest and fills in the top-level defaults.
@@ -18,16 +19,20 @@ try:
         name: Experiment.from_config(name, cfg)
         for name, cfg in config.get("experiments", {}).items()
     }
+    STUDIES = {
+        name: study_from_config(name, cfg, EXPERIMENTS)
+        for name, cfg in config.get("studies", {}).items()
+    }
 except LthError as exc:
     raise WorkflowError(f"config error: {exc}")
 
 validate(config, "../schemas/config.schema.yaml")
 
 for _name in config["run"]:
-    if _name not in EXPERIMENTS:
+    if _name not in EXPERIMENTS and _name not in STUDIES:
         raise WorkflowError(
-            f"config error: run: unknown experiment '{_name}' "
-            f"(defined: {', '.join(sorted(EXPERIMENTS))})"
+            f"config error: run: unknown experiment or study '{_name}' "
+            f"(defined: {', '.join(sorted([*EXPERIMENTS, *STUDIES]))})"
         )
 
 # Where the data is and which device to train on are read by the lth CLI from the environment
@@ -322,6 +327,9 @@ def analysis_targets(name):
 def all_targets():
     targets = []
     for name in config["run"]:
+        if name in STUDIES:
+            targets += study_targets(name)  # workflow/rules/studies.smk
+            continue
         targets += analysis_targets(name)
         targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]
         targets += expand(
