@@ -18,6 +18,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/imp.smk"
 include: "workflow/rules/instability.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/studies_common.smk"
 include: "workflow/rules/studies.smk"
 
 

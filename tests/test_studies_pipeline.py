@@ -1,0 +1,136 @@
+"""The studies through real Snakemake: configs/smoke_studies.yaml in a temporary working directory
+(the ticket study on real Fashion-MNIST and the XOR study), re-runs and config errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+from test_pipeline import REPO, job_counts, snakemake, write_config
+
+from lth import checkpoint, masks
+from lth.combinatorics import log10_comb
+from lth.experiment import Experiment
+from lth.studies import study_from_config
+from lth.studies.ticket import find_ticket
+
+pytestmark = pytest.mark.pipeline
+
+
+def studies_config(data_root) -> dict:
+    config = yaml.safe_load((REPO / "configs/smoke_studies.yaml").read_text())
+    config["data_root"] = str(data_root)
+    return config
+
+
+@pytest.fixture(scope="module")
+def studies_run(tmp_path_factory, real_data_root):
+    workdir = tmp_path_factory.mktemp("studies")
+    configfile = write_config(workdir / "studies.yaml", studies_config(real_data_root))
+    snakemake(workdir, "--configfile", str(configfile))
+    return workdir, configfile
+
+
+def test_xor_tables(studies_run):
+    workdir, configfile = studies_run
+    study = study_from_config("xor_smoke", yaml.safe_load(configfile.read_text())["studies"]["xor_smoke"], {})
+    out = workdir / "results/xor_smoke"
+    t1, t2 = pd.read_csv(out / "table1.csv"), pd.read_csv(out / "table2.csv")
+    assert t1["width"].tolist() == list(study.widths) and (t1["nets"] == study.inits).all()
+    assert len(t2) == len(study.prune_to) * len(study.heuristics) * len(study.modes)
+    assert set(t2["units"]) == set(study.prune_to) and (t2["nets"] == study.inits).all()
+    for frame in (t1, t2):
+        assert frame[["db_success_pct", "zl_success_pct"]].apply(lambda c: c.between(0, 100)).all().all()
+    for name in ("table1.html", "table2.html"):
+        assert "<table" in (out / name).read_text()
+    assert (out / "figures/xor_success.png").stat().st_size > 1000
+    # Every net of Table 1 is recorded with its own seed.
+    dense = pd.read_csv(out / "h2/outcomes.csv")
+    assert len(dense) == study.inits and dense["seed_init"].nunique() == study.inits
+
+
+def test_ticket_study_outputs(studies_run):
+    workdir, configfile = studies_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = Experiment.from_config("fashion_small_smoke", config["experiments"]["fashion_small_smoke"])
+    study = study_from_config("fashion_ticket_smoke", config["studies"]["fashion_ticket_smoke"], {exp.name: exp})
+    out = workdir / "results/fashion_ticket_smoke"
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == exp.trials
+    row = summary.iloc[0]
+    # The ticket is the criterion search on the experiment's own summary, and its size is the
+    # layerwise pruning arithmetic of its round.
+    expected = find_ticket(pd.read_csv(workdir / f"results/{exp.name}/summary.csv"), study.criterion, study.metric)
+    assert row["ticket_round"] == expected["round"].iloc[0]
+    sizes = {"hidden.0.weight": 784 * 8, "hidden.1.weight": 8 * 4, "output.weight": 4 * 10}
+    k = sum(masks.survivors(n, 0.2, int(row["ticket_round"])) for n in sizes.values())
+    assert (row["dense_weights"], row["ticket_weights"]) == (6344, k)
+    assert row["log10_subnetworks_of_ticket_size"] == pytest.approx(log10_comb(6344, k))
+    assert row["new_init_iterations"] == study.new_init_budget * exp.train.iterations
+    # Pruning without retraining: exact counts per percentile band.
+    sweep = pd.read_csv(out / "no_retraining.csv")
+    assert sweep["params_kept"].tolist() == [6344 - int(p * 6344 / 100 + 0.5) for p in study.percentiles]
+    stats = pd.read_csv(out / "weight_stats.csv").set_index("layer")
+    assert stats.loc["all", "count"] == 6344
+    # The new init trains the ticket's mask; its pruned weights are exactly zero.
+    mask = checkpoint.load(out / "trial0/ticket_mask.safetensors").masks
+    trained = checkpoint.load(out / "trial0/new_init/trained.safetensors")
+    start = checkpoint.load(out / "trial0/new_init/start.safetensors")
+    init = checkpoint.load(workdir / f"results/{exp.name}/trial0/init.safetensors")
+    for name, m in mask.items():
+        assert torch.equal(trained.masks[name], m) and (trained.weights[name][~m] == 0).all()
+        assert not torch.equal(start.weights[name], init.weights[name] * m)  # a new init, not θ₀
+    for name in ("weights", "pruning", "new_init"):
+        assert (out / f"figures/{name}.png").stat().st_size > 1000
+    assert "<table" in (out / "summary.html").read_text()
+
+
+def test_unchanged_studies_schedule_nothing(studies_run):
+    workdir, configfile = studies_run
+    assert job_counts(snakemake(workdir, "-n", "--configfile", str(configfile)).stdout) == {}
+
+
+def test_study_edits_rerun_only_what_they_touch(studies_run):
+    workdir, configfile = studies_run
+    more = write_config(workdir / "heuristic.yaml", {"studies": {"xor_smoke": {"heuristics": ["product", "input"]}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(more)).stdout)
+    assert counts == {"xor_prune": 2, "xor_tables": 1, "all": 1}
+    criterion = write_config(workdir / "criterion.yaml", {"studies": {"fashion_ticket_smoke": {"criterion": 0.3}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(criterion)).stdout)
+    # The ticket may change, so its new-init run follows; the IMP experiment is untouched.
+    assert counts == {"ticket_select": 1, "ticket_new_init_start": 1, "ticket_new_init_train": 1,
+                      "ticket_summary": 1, "ticket_figures": 1, "all": 1}
+
+
+@pytest.mark.parametrize("edit, culprit", [
+    (lambda c: c["studies"]["xor_smoke"].update(heuristics=["bias"]), "studies.xor_smoke.heuristics: unknown value 'bias'"),
+    (lambda c: c["studies"]["xor_smoke"].update(kind="xnor"), "studies.xor_smoke.kind: unknown value 'xnor'"),
+    (lambda c: c["studies"]["fashion_ticket_smoke"].update(experiment="nope"), "unknown experiment 'nope'"),
+    (lambda c: c.update(run=["fashion_ticket_smok"]), "unknown experiment or study 'fashion_ticket_smok'"),
+])
+def test_bad_study_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
+    config = studies_config(data_root)
+    edit(config)
+    proc = snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "bad.yaml", config)), check=False)
+    assert proc.returncode != 0
+    assert culprit in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_default_config_studies_dry_run(tmp_path):
+    """`snakemake studies` on config.yaml: the XOR jobs and the ticket study with its IMP run."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    proc = snakemake(tmp_path, "-n", "studies", "--configfile", str(REPO / "config.yaml"))
+    experiments = {n: Experiment.from_config(n, c) for n, c in config["experiments"].items()}
+    x = study_from_config("xor", config["studies"]["xor"], experiments)
+    ticket = study_from_config("fashion_ticket", config["studies"]["fashion_ticket"], experiments)
+    exp = experiments[ticket.experiment]
+    t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
+    assert job_counts(proc.stdout) == {
+        "xor_dense": len(x.dense_widths()), "xor_prune": len(x.heuristics) * len(x.modes), "xor_tables": 1,
+        "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r, "control": t * r * c,
+        "train": t * r * (1 + c), "summary": 1,
+        "ticket_weights": 1, "ticket_select": t, "ticket_new_init_start": t, "ticket_new_init_train": t,
+        "ticket_summary": 1, "ticket_figures": 1, "studies": 1,
+    }
