@@ -20,7 +20,7 @@ from lth.errors import LthError
 from lth.experiment import Experiment
 from lth.specs import INITIALISERS, OPTIMIZERS
 from lth.studies import KINDS, METRICS, XOR_MODES, TicketStudy, XorStudy, study_from_config
-from lth.studies import xor
+from lth.studies import tables, xor
 from lth.studies.ticket import find_ticket, no_retraining_table, percentile_masks, weight_stats
 from lth.units import HEURISTICS, keep_units, unit_scores, unit_weight_masks
 
@@ -280,12 +280,20 @@ def test_pruned_runs_oneshot_and_iterative():
 def test_success_tables():
     dense = pd.DataFrame({"width": [2] * 4 + [10] * 4, "db": [True, False, False, False, True, True, True, False],
                           "zl": [False] * 4 + [True, True, False, False]})
-    t1 = xor.table1(dense, [10, 2])
+    t1 = tables.table1(dense, [10, 2])
     assert t1["width"].tolist() == [10, 2]
     assert t1["db_success_pct"].tolist() == [75.0, 25.0] and t1["zl_success_pct"].tolist() == [50.0, 0.0]
     assert t1["nets"].tolist() == [4, 4]
     low, high = map(float, t1["db_ci95_pct"].iloc[0].split("-"))
     assert low < 75.0 < high
+    # Table 2's conditional column counts only the nets whose unpruned network succeeded.
+    unpruned = pd.DataFrame({"net": [0, 1, 2, 3], "db": [True, True, True, False]})
+    pruned = pd.DataFrame({"net": [0, 1, 2, 3] * 2, "units": [2] * 4 + [4] * 4, "heuristic": "input",
+                           "mode": "oneshot", "db": [True, False, False, True] + [True] * 4, "zl": False})
+    t2 = tables.table2(pruned, unpruned)
+    assert t2["units"].tolist() == [4, 2]
+    assert t2["db_success_pct"].tolist() == [100.0, 50.0]
+    assert t2["db_if_dense_db_pct"].tolist() == [100.0, pytest.approx(100 / 3, abs=0.01)]
 
 
 # --- specs and schema ---------------------------------------------------------------------

@@ -127,10 +127,11 @@ def test_default_config_studies_dry_run(tmp_path):
     ticket = study_from_config("fashion_ticket", config["studies"]["fashion_ticket"], experiments)
     exp = experiments[ticket.experiment]
     t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
-    assert job_counts(proc.stdout) == {
+    expected = {
         "xor_dense": len(x.dense_widths()), "xor_prune": len(x.heuristics) * len(x.modes), "xor_tables": 1,
         "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r, "control": t * r * c,
         "train": t * r * (1 + c), "summary": 1,
         "ticket_weights": 1, "ticket_select": t, "ticket_new_init_start": t, "ticket_new_init_train": t,
         "ticket_summary": 1, "ticket_figures": 1, "studies": 1,
     }
+    assert job_counts(proc.stdout) == {rule: n for rule, n in expected.items() if n}

@@ -43,7 +43,7 @@ def _trial_of(ckpt: Checkpoint, default: int) -> int:
 
 
 def cmd_weight_study(args) -> None:
-    from lth.studies.figures import write_html_table
+    from lth.studies.tables import write_html_table
     from lth.studies.ticket import no_retraining_table, weight_stats
 
     study = TicketStudy.from_dict(args.study, "study")
@@ -107,7 +107,7 @@ def _accuracy_at(metrics: pd.DataFrame, iteration: int) -> float:
 
 
 def cmd_ticket_summary(args) -> None:
-    from lth.studies.figures import write_html_table
+    from lth.studies.tables import write_html_table
     from lth.studies.ticket import study_summary
 
     study = TicketStudy.from_dict(args.study, "study")
@@ -204,21 +204,22 @@ def cmd_xor_prune(args) -> None:
 
 
 def cmd_xor_tables(args) -> None:
-    from lth.studies import figures, xor
+    from lth.studies import figures, tables
 
     study = XorStudy.from_dict(args.study, "study")
     dense = pd.concat([pd.read_csv(p) for p in args.dense], ignore_index=True)
     pruned = pd.concat([pd.read_csv(p) for p in args.pruned], ignore_index=True)
-    t1 = xor.table1(dense[dense["width"].isin(study.widths)], study.widths)
-    t2 = xor.table2(pruned)
+    t1 = tables.table1(dense[dense["width"].isin(study.widths)], study.widths)
+    t2 = tables.table2(pruned, pd.read_csv(args.unpruned))
     write_csv(args.table1, t1)
     write_csv(args.table2, t2)
     setup = (f"{study.inits} random inits per setting, {study.iterations} full-batch {study.optimizer} steps "
              f"(lr {study.lr:g}), init {study.init}; DB: all four points classified correctly; "
              f"ZL: mean cross-entropy below {study.zero_loss:g}. Intervals: exact 95% (Clopper-Pearson).")
-    figures.write_html_table(args.table1_html, t1, "XOR Table 1: success of randomly initialised 2-h-1 networks", setup)
-    figures.write_html_table(args.table2_html, t2, f"XOR Table 2: {study.prune_from}-unit networks pruned, reset to θ₀ and "
-                     "retrained", setup + f" Iterative pruning removes {study.per_round} units per round.")
+    tables.write_html_table(args.table1_html, t1, "XOR Table 1: success of randomly initialised 2-h-1 networks", setup)
+    tables.write_html_table(args.table2_html, t2, f"XOR Table 2: {study.prune_from}-unit networks pruned, reset to θ₀ and "
+                     "retrained", setup + f" Iterative pruning removes {study.per_round} units per round. db_if_dense_db_pct: "
+                     f"DB success among the nets whose unpruned {study.prune_from}-unit net succeeded.")
     figures.save(figures.xor_success(t1, t2, args.title), args.outdir, "xor_success")
 
 
@@ -300,6 +301,7 @@ def add_parsers(sub) -> None:
     study(p, "xor")
     p.add_argument("--dense", nargs="+", required=True, type=Path, help="outcomes of 'lth xor-dense'")
     p.add_argument("--pruned", nargs="+", required=True, type=Path, help="outcomes of 'lth xor-prune'")
+    p.add_argument("--unpruned", required=True, type=Path, help="outcomes of 'lth xor-dense' for prune_from units")
     for name in ("table1", "table1-html", "table2", "table2-html", "outdir"):
         p.add_argument(f"--{name}", required=True, type=Path)
     p.add_argument("--title", default="")

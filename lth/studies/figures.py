@@ -1,39 +1,13 @@
-"""Figures and rendered tables of the studies (PNG and PDF, atomically, like `lth.figures`).
-
-Snakemake's report shows images and HTML inline but offers CSV files only as downloads, so
-every study table is also written as a small self-contained HTML page (`write_html_table`).
-"""
+"""Figures of the studies (PNG and PDF, atomically, like `lth.figures`)."""
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
 import pandas as pd
 
 from lth.figures import STYLE, _percent_axis, _save, plt
-from lth.io import atomic_path
-
-CSS = (
-    "body{font-family:sans-serif;font-size:13px;margin:12px}"
-    "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-    "th{background:#f0f0f0}h3{font-size:14px}"
-)
-
-
-def write_html_table(path: str | os.PathLike, frame: pd.DataFrame, title: str, note: str = "") -> None:
-    """A standalone HTML page holding ``frame`` as a table, with a title and an optional note."""
-    body = frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
-    page = (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{CSS}</style></head><body><h3>{html.escape(title)}</h3>{body}"
-        + (f"<p>{html.escape(note)}</p>" if note else "")
-        + "</body></html>\n"
-    )
-    with atomic_path(path) as tmp:
-        tmp.write_text(page)
-
 
 def weight_histogram(weights: dict[int, pd.Series], stats: pd.DataFrame, title: str):
     """Histogram of the trained dense network's weights (all prunable layers), one line per trial."""

@@ -241,6 +241,7 @@ rule xor_tables:
             for h in STUDIES[w.xstudy].heuristics
             for m in STUDIES[w.xstudy].modes
         ],
+        unpruned=lambda w: f"results/{w.xstudy}/h{STUDIES[w.xstudy].prune_from}/outcomes.csv",
     output:
         table1="results/{xstudy}/table1.csv",
         table2="results/{xstudy}/table2.csv",
@@ -274,6 +275,6 @@ rule xor_tables:
         code=code_version("xor_tables"),
     shell:
         "lth xor-tables --study {params.study:q} --dense {input.dense} --pruned {input.pruned}"
-        " --table1 {output.table1} --table1-html {output.table1_html} --table2 {output.table2}"
+        " --unpruned {input.unpruned} --table1 {output.table1} --table1-html {output.table1_html} --table2 {output.table2}"
         " --table2-html {output.table2_html} --outdir {params.outdir} --title {params.title:q}"
         " > {log} 2>&1"

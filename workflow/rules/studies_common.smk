@@ -1,11 +1,15 @@
 # Studies (config `studies:`, lth/studies/): which studies exist, their config slices, paths and
 # code versions. The rules are in studies.smk.
 
+from lth.studies import XOR_MODES
+from lth.units import HEURISTICS
+
 CODE.update(
     {
         "weight_study": [
             "studies/__init__.py",
             "studies/ticket.py",
+            "studies/tables.py",
             "masks.py",
             "training.py",
             "data.py",
@@ -16,7 +20,7 @@ CODE.update(
             "studies/__init__.py",
             "studies/ticket.py",
             "combinatorics.py",
-            "studies/figures.py",
+            "studies/tables.py",
         ],
         "ticket_figures": ["studies/figures.py", "figures.py"],
         "xor": [
@@ -26,7 +30,7 @@ CODE.update(
             "models",
             "training.py",
         ],
-        "xor_tables": ["studies/xor.py", "studies/figures.py", "figures.py"],
+        "xor_tables": ["studies/tables.py", "studies/figures.py", "figures.py"],
     }
 )
 
@@ -52,8 +56,8 @@ wildcard_constraints:
     tstudy="|".join(TICKET_STUDIES) or "NONE",
     xstudy="|".join(XOR_STUDIES) or "NONE",
     width=r"\d+",
-    heuristic="input|output|product",
-    mode="oneshot|iterative",
+    heuristic="|".join(HEURISTICS),
+    mode="|".join(XOR_MODES),
 
 
 def study_slice(name, keys=None):
