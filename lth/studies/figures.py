@@ -18,7 +18,8 @@ def weight_histogram(weights: dict[int, pd.Series], stats: pd.DataFrame, title: 
     ax.set_xlabel("weight value (trained dense network)")
     ax.set_ylabel("count")
     first = stats[(stats["layer"] == "all")].iloc[0]
-    ax.set_title(f"{title}\nn = {int(first['count'])}, mean {first['mean']:.3g}, std {first['std']:.3g}", fontsize=8)
+    ax.set_title(f"{title}\ntrial {int(first['trial'])}: n = {int(first['count'])}, mean {first['mean']:.3g}, "
+                 f"std {first['std']:.3g}", fontsize=8)
     if len(weights) > 1:
         ax.legend(fontsize=7)
     return fig
