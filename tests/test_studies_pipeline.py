@@ -119,19 +119,27 @@ def test_bad_study_config_fails_before_any_job(tmp_path, data_root, edit, culpri
 
 
 def test_default_config_studies_dry_run(tmp_path):
-    """`snakemake studies` on config.yaml: the XOR jobs and the ticket study with its IMP run."""
+    """`snakemake studies` on config.yaml: the XOR jobs and each ticket study with its IMP run."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     proc = snakemake(tmp_path, "-n", "studies", "--configfile", str(REPO / "config.yaml"))
     experiments = {n: Experiment.from_config(n, c) for n, c in config["experiments"].items()}
-    x = study_from_config("xor", config["studies"]["xor"], experiments)
-    ticket = study_from_config("fashion_ticket", config["studies"]["fashion_ticket"], experiments)
-    exp = experiments[ticket.experiment]
-    t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
-    expected = {
-        "xor_dense": len(x.dense_widths()), "xor_prune": len(x.heuristics) * len(x.modes), "xor_tables": 1,
-        "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r, "control": t * r * c,
-        "train": t * r * (1 + c), "summary": 1,
-        "ticket_weights": 1, "ticket_select": t, "ticket_new_init_start": t, "ticket_new_init_train": t,
-        "ticket_summary": 1, "ticket_figures": 1, "studies": 1,
-    }
+    studies = {n: study_from_config(n, c, experiments) for n, c in config["studies"].items()}
+    expected = {"data": 0, "studies": 1}
+
+    def add(**jobs):
+        for rule, n in jobs.items():
+            expected[rule] = expected.get(rule, 0) + n
+
+    datasets = set()
+    for study in studies.values():
+        if study.kind == "xor":
+            add(xor_dense=len(study.dense_widths()), xor_prune=len(study.heuristics) * len(study.modes), xor_tables=1)
+            continue
+        exp = experiments[study.experiment]
+        datasets.add(exp.data.dataset)
+        t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
+        add(init=t, train_dense=t, prune=t * r, rewind=t * r, control=t * r * c, train=t * r * (1 + c), summary=1,
+            ticket_weights=1, ticket_select=t, ticket_new_init_start=t, ticket_new_init_train=t, ticket_summary=1,
+            ticket_figures=1)
+    expected["data"] = len(datasets)
     assert job_counts(proc.stdout) == {rule: n for rule, n in expected.items() if n}
