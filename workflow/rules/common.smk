@@ -328,7 +328,7 @@ def all_targets():
     targets = []
     for name in config["run"]:
         if name in STUDIES:
-            targets += study_targets(name)  # workflow/rules/studies.smk
+            targets += study_targets(name)  # workflow/rules/studies_common.smk
             continue
         targets += analysis_targets(name)
         targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]
