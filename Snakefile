@@ -21,6 +21,8 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/ablations.smk"
 include: "workflow/rules/anatomy.smk"
 include: "workflow/rules/sweeps.smk"
+include: "workflow/rules/studies_common.smk"
+include: "workflow/rules/studies.smk"
 
 
 rule all:

@@ -474,6 +474,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", nargs="+", default=["test"], choices=["train", "val", "test"])
     split_args(p)
     runtime(p)
+
+    from lth.studies.cli import add_parsers  # the studies' subcommands (lth/studies/cli.py)
+
+    add_parsers(sub)
     return parser
 
 

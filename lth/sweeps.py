@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from lth.errors import LthError
 from lth.experiment import KEYS
@@ -128,15 +128,19 @@ def expand(experiments: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, S
     return configs, sweeps
 
 
-def resolve_run(run: list[str], experiments: Mapping[str, Any], sweeps: Mapping[str, Sweep]) -> list[str]:
-    """The experiments that ``run`` builds: its names, with each sweep replaced by its members."""
+def resolve_run(
+    run: list[str], experiments: Mapping[str, Any], sweeps: Mapping[str, Sweep], studies: Collection[str] = ()
+) -> list[str]:
+    """The experiments that ``run`` builds: its names, with each sweep replaced by its members.
+    Study names (config ``studies:``) are valid entries too; they build their own outputs, so they
+    add no experiment here."""
     out: list[str] = []
     for name in run:
         if name in sweeps:
             out += [m for m in sweeps[name].members if m not in out]
         elif name in experiments:
             out += [name] if name not in out else []
-        else:
-            known = sorted(set(experiments) | set(sweeps))
-            raise LthError(f"run: unknown experiment '{name}' (defined: {', '.join(known)})")
+        elif name not in studies:
+            known = sorted(set(experiments) | set(sweeps) | set(studies))
+            raise LthError(f"run: unknown experiment, sweep or study '{name}' (defined: {', '.join(known)})")
     return out

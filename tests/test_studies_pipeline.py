@@ -1,25 +1,21 @@
-"""The ticket studies run for real through Snakemake on configs/smoke_studies.yaml: the three
-ablations beside the ticket, a sweep over the training fraction whose members prune to a target,
-and the anatomy of every experiment (tmp workdir, as in test_pipeline.py)."""
+"""The studies through real Snakemake: configs/smoke_studies.yaml in a temporary working directory
+(the ticket study on real Fashion-MNIST and the XOR study), re-runs and config errors."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 import pytest
 import torch
 import yaml
-
-from lth import checkpoint, models
-from lth.data import load_splits
-from lth.experiment import Experiment
-from lth.sweeps import expand
 from test_pipeline import REPO, job_counts, snakemake, write_config
 
-pytestmark = pytest.mark.pipeline
+from lth import checkpoint, masks
+from lth.combinatorics import log10_comb
+from lth.experiment import Experiment
+from lth.studies import study_from_config
+from lth.studies.ticket import find_ticket
 
-SIZES = {"hidden.0.weight": 784 * 300, "hidden.1.weight": 300 * 100, "output.weight": 100 * 10}
+pytestmark = pytest.mark.pipeline
 
 
 def studies_config(data_root) -> dict:
@@ -31,159 +27,119 @@ def studies_config(data_root) -> dict:
 @pytest.fixture(scope="module")
 def studies_run(tmp_path_factory, real_data_root):
     workdir = tmp_path_factory.mktemp("studies")
-    config = studies_config(real_data_root)
-    configfile = write_config(workdir / "studies.yaml", config)
+    configfile = write_config(workdir / "studies.yaml", studies_config(real_data_root))
     snakemake(workdir, "--configfile", str(configfile))
-    configs, sweeps = expand(config["experiments"])
-    experiments = {name: Experiment.from_config(name, cfg) for name, cfg in configs.items()}
-    return workdir, configfile, experiments, sweeps
+    return workdir, configfile
 
 
-def test_ablations_have_their_own_lines(studies_run):
-    workdir, _, experiments, _ = studies_run
-    exp = experiments["ablate"]
-    summary = pd.read_csv(workdir / "results/ablate/summary.csv")
-    assert summary.groupby("round")["variant"].apply(list).to_dict() == {
-        0: ["ticket", "clamped"], 1: ["ticket", "finetune", "inverse", "clamped"],
-        2: ["ticket", "finetune", "inverse", "clamped"],
-    }
-    # Every variant is pruned to the same per-layer counts, round by round.
-    assert summary.groupby("round")["weights_remaining"].nunique().eq(1).all()
-    assert (summary["prune_rate"] == exp.prune.rate).all()
-    # The clamped line has its own tie-order seed, recorded from its masks.
-    assert summary.loc[(summary["variant"] == "clamped") & (summary["round"] > 0), "seed_ties"].notna().all()
-    assert (workdir / "results/ablate/figures/accuracy.png").stat().st_size > 1000
+def test_xor_tables(studies_run):
+    workdir, configfile = studies_run
+    study = study_from_config("xor_smoke", yaml.safe_load(configfile.read_text())["studies"]["xor_smoke"], {})
+    out = workdir / "results/xor_smoke"
+    t1, t2 = pd.read_csv(out / "table1.csv"), pd.read_csv(out / "table2.csv")
+    assert t1["width"].tolist() == list(study.widths) and (t1["nets"] == study.inits).all()
+    assert len(t2) == len(study.prune_to) * len(study.heuristics) * len(study.modes)
+    assert set(t2["units"]) == set(study.prune_to) and (t2["nets"] == study.inits).all()
+    for frame in (t1, t2):
+        assert frame[["db_success_pct", "zl_success_pct"]].apply(lambda c: c.between(0, 100)).all().all()
+    for name in ("table1.html", "table2.html"):
+        assert "<table" in (out / name).read_text()
+    assert (out / "figures/xor_success.png").stat().st_size > 1000
+    # Every net of Table 1 is recorded with its own seed.
+    dense = pd.read_csv(out / "h2/outcomes.csv")
+    assert len(dense) == study.inits and dense["seed_init"].nunique() == study.inits
 
 
-def test_finetune_never_rewinds(studies_run):
-    workdir, *_ = studies_run
-    trial = workdir / "results/ablate/trial0"
-    for round_, previous in ((1, "round0/ticket"), (2, "round1/finetune")):
-        start = checkpoint.load(trial / f"round{round_}/finetune/start.safetensors")
-        source = checkpoint.load(trial / f"{previous}/trained.safetensors")
-        mask = checkpoint.load(trial / f"round{round_}/mask_finetune.safetensors").masks
-        for name, w in source.weights.items():
-            assert torch.equal(start.weights[name], w * mask[name] if name in mask else w), (round_, name)
-        record = yaml.safe_load((trial / f"round{round_}/finetune/trained.json").read_text())
-        assert record["context"]["variant"] == "finetune"
+def test_ticket_study_outputs(studies_run):
+    workdir, configfile = studies_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = Experiment.from_config("fashion_small_smoke", config["experiments"]["fashion_small_smoke"])
+    study = study_from_config("fashion_ticket_smoke", config["studies"]["fashion_ticket_smoke"], {exp.name: exp})
+    out = workdir / "results/fashion_ticket_smoke"
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == exp.trials
+    row = summary.iloc[0]
+    # The ticket is the criterion search on the experiment's own summary, and its size is the
+    # layerwise pruning arithmetic of its round.
+    expected = find_ticket(pd.read_csv(workdir / f"results/{exp.name}/summary.csv"), study.criterion, study.metric)
+    assert row["ticket_round"] == expected["round"].iloc[0]
+    sizes = {"hidden.0.weight": 784 * 8, "hidden.1.weight": 8 * 4, "output.weight": 4 * 10}
+    k = sum(masks.survivors(n, 0.2, int(row["ticket_round"])) for n in sizes.values())
+    assert (row["dense_weights"], row["ticket_weights"]) == (6344, k)
+    assert row["log10_subnetworks_of_ticket_size"] == pytest.approx(log10_comb(6344, k))
+    assert row["new_init_iterations"] == study.new_init_budget * exp.train.iterations
+    # Pruning without retraining: exact counts per percentile band.
+    sweep = pd.read_csv(out / "no_retraining.csv")
+    assert sweep["params_kept"].tolist() == [6344 - int(p * 6344 / 100 + 0.5) for p in study.percentiles]
+    stats = pd.read_csv(out / "weight_stats.csv").set_index("layer")
+    assert stats.loc["all", "count"] == 6344
+    # The new init trains the ticket's mask; its pruned weights are exactly zero.
+    mask = checkpoint.load(out / "trial0/ticket_mask.safetensors").masks
+    trained = checkpoint.load(out / "trial0/new_init/trained.safetensors")
+    start = checkpoint.load(out / "trial0/new_init/start.safetensors")
+    init = checkpoint.load(workdir / f"results/{exp.name}/trial0/init.safetensors")
+    for name, m in mask.items():
+        assert torch.equal(trained.masks[name], m) and (trained.weights[name][~m] == 0).all()
+        assert not torch.equal(start.weights[name], init.weights[name] * m)  # a new init, not θ₀
+    for name in ("weights", "pruning", "new_init"):
+        assert (out / f"figures/{name}.png").stat().st_size > 1000
+    assert "<table" in (out / "summary.html").read_text()
 
 
-def test_inverse_masks_keep_the_smallest_trained_weights(studies_run):
-    workdir, *_ = studies_run
-    trial = workdir / "results/ablate/trial0"
-    for round_, previous in ((1, "round0/ticket"), (2, "round1/inverse")):
-        trained = checkpoint.load(trial / f"{previous}/trained.safetensors")
-        mask = checkpoint.load(trial / f"round{round_}/mask_inverse.safetensors").masks
-        for name, m in mask.items():
-            alive = trained.masks[name]
-            magnitude = trained.weights[name].abs()
-            removed = alive & ~m
-            assert removed.any() and not (m & ~alive).any()
-            assert magnitude[m].max() <= magnitude[removed].min(), (round_, name)
-
-
-def test_clamped_networks_stay_within_their_bounds(studies_run):
-    workdir, _, experiments, _ = studies_run
-    exp = experiments["ablate"]
-    spec = exp.model
-    trial = workdir / "results/ablate/trial0"
-    for round_ in range(exp.prune.rounds + 1):
-        trained = checkpoint.load(trial / f"round{round_}/clamped/trained.safetensors")
-        for name, n in SIZES.items():
-            bound = exp.clamp * models.init_std(spec, tuple(trained.weights[name].shape))
-            assert trained.provenance["clamp"]["bounds"][name] == bound
-            assert trained.weights[name].abs().max() <= bound, (round_, name)
-    # Rounds >= 1 rewind to the clamped run's own θ_k under the clamped chain's mask: for k = 0,
-    # θ₀ clipped to the bound, the state its training starts from.
-    rewind = checkpoint.load(trial / "rewind_clamped.safetensors")
-    theta0 = checkpoint.load(trial / "init.safetensors").weights
-    bounds = rewind.provenance["clamp"]["bounds"]
-    start = checkpoint.load(trial / "round1/clamped/start.safetensors")
-    mask = checkpoint.load(trial / "round1/mask_clamped.safetensors").masks
-    for name, bound in bounds.items():
-        assert torch.equal(rewind.weights[name], theta0[name].clamp(-bound, bound)), name
-        assert torch.equal(start.weights[name], rewind.weights[name] * mask[name]), name
-
-
-def test_sweep_members_train_on_stratified_subsets_to_a_target(studies_run, mnist_file):
-    workdir, _, experiments, sweeps = studies_run
-    sweep = sweeps["less_data"]
-    assert sweep.members == ("less_data__train_fraction_0p1", "less_data__train_fraction_0p5")
-    table = pd.read_csv(workdir / "results/less_data/sweep.csv")
-    assert table["sweep_value"].drop_duplicates().astype(str).tolist() == ["0.1", "0.5"]
-    assert (table["sweep_key"] == "train_fraction").all()
-    for member, fraction in zip(sweep.members, (0.1, 0.5)):
-        exp = experiments[member]
-        rows = table[table["experiment"] == member]
-        assert (rows["train_fraction"] == fraction).all()
-        # prune to target_remaining 0.5 in one round: p = 0.5 shown, every layer at floor(N/2 + 1/2)
-        assert (rows["prune_rate"] == 0.5).all() and (rows["prune_target_remaining"] == 0.5).all()
-        last = rows[rows["round"] == 1].iloc[0]
-        for name, n in SIZES.items():
-            assert last[f"remaining_{name}"] == math.floor(n * 0.5 + 0.5) / n
-        record = yaml.safe_load((workdir / f"results/{member}/trial0/round1/ticket/trained.json").read_text())
-        splits = load_splits(mnist_file, exp.data.validation_size, exp.data.split_seed, train_fraction=fraction)
-        assert record["data"]["train_examples"] == len(splits.train)
-        assert record["data"]["train_fraction"] == fraction
-    for stem in ("sweep_accuracy", "sweep_early_stop", "sweep_vs_value"):
-        assert (workdir / f"results/less_data/figures/{stem}.png").stat().st_size > 1000
-
-
-def test_anatomy_of_every_experiment(studies_run):
-    workdir, _, experiments, _ = studies_run
-    for name in ("ablate", "less_data__train_fraction_0p1"):
-        exp = experiments[name]
-        stats = pd.read_csv(workdir / f"results/{name}/anatomy.csv")
-        assert len(stats) == exp.trials * (exp.prune.rounds + 1) * len(SIZES)
-        summary = pd.read_csv(workdir / f"results/{name}/summary.csv")
-        tickets = summary[summary["variant"] == "ticket"].set_index("round")
-        for round_, rows in stats.groupby("round"):
-            assert rows["surviving"].sum() / rows["weights"].sum() == pytest.approx(tickets.loc[round_, "weights_remaining"])
-        for stem in ("anatomy_init", "anatomy_units", "anatomy_dead"):
-            assert (workdir / f"results/{name}/figures/{stem}.png").stat().st_size > 1000
-
-
-def test_report_lists_the_studies(studies_run, tmp_path):
-    """`snakemake --report` renders the new captions (Jinja with the settings) and files them
-    under the experiment's anatomy and the sweep's own category."""
-    workdir, configfile, *_ = studies_run
-    report = tmp_path / "report.html"
-    snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
-    html = report.read_text()
-    for name in ("anatomy_init.png", "anatomy_units.png", "anatomy_dead.png", "anatomy.csv", "sweep.csv",
-                 "sweep_accuracy.png", "sweep_early_stop.png", "sweep_vs_value.png"):
-        assert name in html, name
-    assert "train_fraction = 0.1, 0.5" in html  # the sweep caption's settings
-
-
-def test_unchanged_studies_config_schedules_nothing(studies_run):
-    workdir, configfile, *_ = studies_run
+def test_unchanged_studies_schedule_nothing(studies_run):
+    workdir, configfile = studies_run
     assert job_counts(snakemake(workdir, "-n", "--configfile", str(configfile)).stdout) == {}
 
 
-def test_adding_a_sweep_value_schedules_only_that_member(studies_run):
-    workdir, configfile, *_ = studies_run
-    config = yaml.safe_load(configfile.read_text())
-    config["experiments"]["less_data"]["sweep"]["values"].append(0.25)
-    more = write_config(workdir / "more.yaml", config)
-    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(more)).stdout)
-    assert counts == {"init": 1, "train_dense": 1, "prune": 1, "rewind": 1, "train": 1, "summary": 1, "figures": 1,
-                      "structure": 1, "structure_figures": 1, "anatomy": 1, "anatomy_figures": 1,
-                      "sweep_table": 1, "sweep_figures": 1, "all": 1}
+def test_study_edits_rerun_only_what_they_touch(studies_run):
+    workdir, configfile = studies_run
+    more = write_config(workdir / "heuristic.yaml", {"studies": {"xor_smoke": {"heuristics": ["product", "input"]}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(more)).stdout)
+    assert counts == {"xor_prune": 2, "xor_tables": 1, "all": 1}
+    criterion = write_config(workdir / "criterion.yaml", {"studies": {"fashion_ticket_smoke": {"criterion": 0.3}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(criterion)).stdout)
+    # The ticket may change, so its new-init run follows; the IMP experiment is untouched.
+    assert counts == {"ticket_select": 1, "ticket_new_init_start": 1, "ticket_new_init_train": 1,
+                      "ticket_summary": 1, "ticket_figures": 1, "all": 1}
 
 
-@pytest.mark.parametrize(
-    "edit, culprit",
-    [
-        (lambda c: c["experiments"]["less_data"]["sweep"].update(key="train.lrr"), "less_data.sweep.key"),
-        (lambda c: c["experiments"]["less_data"]["prune"].update(rate=0.2), "less_data__train_fraction_0p1.prune.rate"),
-        (lambda c: c.update(run=["ablate", "nope"]), "nope"),
-    ],
-)
-def test_bad_studies_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
+@pytest.mark.parametrize("edit, culprit", [
+    (lambda c: c["studies"]["xor_smoke"].update(heuristics=["bias"]), "studies.xor_smoke.heuristics: unknown value 'bias'"),
+    (lambda c: c["studies"]["xor_smoke"].update(kind="xnor"), "studies.xor_smoke.kind: unknown value 'xnor'"),
+    (lambda c: c["studies"]["fashion_ticket_smoke"].update(experiment="nope"), "unknown experiment 'nope'"),
+    (lambda c: c.update(run=["fashion_ticket_smok"]), "unknown experiment, sweep or study 'fashion_ticket_smok'"),
+])
+def test_bad_study_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
     config = studies_config(data_root)
     edit(config)
     proc = snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "bad.yaml", config)), check=False)
     assert proc.returncode != 0
     assert culprit in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_default_config_studies_dry_run(tmp_path):
+    """`snakemake studies` on config.yaml: the XOR jobs and each ticket study with its IMP run."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    proc = snakemake(tmp_path, "-n", "studies", "--configfile", str(REPO / "config.yaml"))
+    experiments = {n: Experiment.from_config(n, c) for n, c in config["experiments"].items()}
+    studies = {n: study_from_config(n, c, experiments) for n, c in config["studies"].items()}
+    expected = {"data": 0, "studies": 1}
+
+    def add(**jobs):
+        for rule, n in jobs.items():
+            expected[rule] = expected.get(rule, 0) + n
+
+    datasets = set()
+    for study in studies.values():
+        if study.kind == "xor":
+            add(xor_dense=len(study.dense_widths()), xor_prune=len(study.heuristics) * len(study.modes), xor_tables=1)
+            continue
+        exp = experiments[study.experiment]
+        datasets.add(exp.data.dataset)
+        t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
+        add(init=t, train_dense=t, prune=t * r, rewind=t * r, control=t * r * c, train=t * r * (1 + c), summary=1,
+            ticket_weights=1, ticket_select=t, ticket_new_init_start=t, ticket_new_init_train=t, ticket_summary=1,
+            ticket_figures=1)
+    expected["data"] = len(datasets)
+    assert job_counts(proc.stdout) == {rule: n for rule, n in expected.items() if n}

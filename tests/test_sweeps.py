@@ -71,8 +71,10 @@ def test_run_resolves_sweeps_to_members():
     configs, sweeps = expand({"lenet": swept("train.lr", [1e-3, 2e-3]), "other": BASE})
     assert resolve_run(["lenet", "other"], configs, sweeps) == ["lenet__lr_0p001", "lenet__lr_0p002", "other"]
     assert resolve_run(["lenet__lr_0p002", "lenet"], configs, sweeps) == ["lenet__lr_0p002", "lenet__lr_0p001"]
-    with pytest.raises(LthError, match="run: unknown experiment 'nope'"):
+    with pytest.raises(LthError, match="run: unknown experiment, sweep or study 'nope'"):
         resolve_run(["nope"], configs, sweeps)
+    # a study's name is a valid entry that adds no experiment
+    assert resolve_run(["xor", "other"], configs, sweeps, studies={"xor"}) == ["other"]
 
 
 @pytest.mark.parametrize(

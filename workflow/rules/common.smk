@@ -11,6 +11,7 @@ from snakemake.utils import validate
 from lth import sweeps
 from lth.errors import LthError
 from lth.experiment import Experiment
+from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
 # The schema then validates the rest and fills in the top-level defaults. A `sweep:` stands for
@@ -21,7 +22,11 @@ try:
     EXPERIMENTS = {
         name: Experiment.from_config(name, cfg) for name, cfg in _configs.items()
     }
-    RUN = sweeps.resolve_run(config.get("run", []), EXPERIMENTS, SWEEPS)
+    STUDIES = {
+        name: study_from_config(name, cfg, EXPERIMENTS, SWEEPS)
+        for name, cfg in config.get("studies", {}).items()
+    }
+    RUN = sweeps.resolve_run(config.get("run", []), EXPERIMENTS, SWEEPS, STUDIES)
 except LthError as exc:
     raise WorkflowError(f"config error: {exc}")
 
@@ -374,6 +379,8 @@ def all_targets():
                 fig=SWEEP_FIGURES,
                 ext=["png", "pdf"],
             )
+        if name in STUDIES:
+            targets += study_targets(name)  # workflow/rules/studies_common.smk
     for name in RUN:
         targets += analysis_targets(name)
         targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]

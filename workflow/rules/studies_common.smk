@@ -1,0 +1,122 @@
+# Studies (config `studies:`, lth/studies/): which studies exist, their config slices, paths and
+# code versions. The rules are in studies.smk.
+
+from lth.studies import XOR_MODES
+from lth.units import HEURISTICS
+
+CODE.update(
+    {
+        "weight_study": [
+            "studies/__init__.py",
+            "studies/ticket.py",
+            "studies/tables.py",
+            "masks.py",
+            "training.py",
+            "data.py",
+            "models",
+        ],
+        "ticket": ["studies/__init__.py", "studies/ticket.py", "masks.py"],
+        "ticket_summary": [
+            "studies/__init__.py",
+            "studies/ticket.py",
+            "combinatorics.py",
+            "studies/tables.py",
+        ],
+        "ticket_figures": ["studies/figures.py", "figures.py"],
+        "xor": [
+            "studies/__init__.py",
+            "studies/xor.py",
+            "units.py",
+            "models",
+            "training.py",
+        ],
+        "xor_tables": ["studies/tables.py", "studies/figures.py", "figures.py"],
+    }
+)
+
+TICKET_STUDIES = [n for n, s in STUDIES.items() if s.kind == "ticket"]
+XOR_STUDIES = [n for n, s in STUDIES.items() if s.kind == "xor"]
+# Keys of the XOR spec that training networks depends on; pruning adds how units are pruned.
+XOR_TRAINING_KEYS = (
+    "inits",
+    "iterations",
+    "optimizer",
+    "lr",
+    "momentum",
+    "weight_decay",
+    "init",
+    "init_std",
+    "zero_loss",
+    "seed",
+)
+XOR_PRUNING_KEYS = XOR_TRAINING_KEYS + ("prune_from", "prune_to", "per_round")
+
+
+wildcard_constraints:
+    tstudy="|".join(TICKET_STUDIES) or "NONE",
+    xstudy="|".join(XOR_STUDIES) or "NONE",
+    width=r"\d+",
+    heuristic="|".join(HEURISTICS),
+    mode="|".join(XOR_MODES),
+
+
+def study_slice(name, keys=None):
+    """A study's canonical config slice (only ``keys`` when given)."""
+    spec = STUDIES[name].to_dict()
+    return as_json({k: v for k, v in spec.items() if keys is None or k in keys})
+
+
+def studied(wildcards):
+    """The IMP experiment a ticket study analyses."""
+    return EXPERIMENTS[STUDIES[wildcards.tstudy].experiment]
+
+
+def dense_states(wildcards):
+    """The studied experiment's trained dense networks (round 0), in trial order."""
+    exp = studied(wildcards)
+    return [
+        f"results/{exp.name}/trial{t}/round0/ticket/trained.safetensors"
+        for t in range(exp.trials)
+    ]
+
+
+def study_trial_files(wildcards, filename):
+    """A ticket study's per-trial files, in trial order."""
+    exp = studied(wildcards)
+    return [
+        f"results/{wildcards.tstudy}/trial{t}/{filename}" for t in range(exp.trials)
+    ]
+
+
+def study_title(name):
+    study = STUDIES[name]
+    if study.kind == "xor":
+        return (
+            f"{name}: 2-h-1 on XOR, {study.inits} inits, {study.iterations} it "
+            f"{study.optimizer} lr {study.lr:g}, init {study.init}"
+        )
+    return f"{name} of {figure_title(EXPERIMENTS[study.experiment])}"
+
+
+def new_init_train_spec(wildcards):
+    """The studied experiment's training spec with new_init_budget times the iterations."""
+    spec = studied(wildcards).train.to_dict()
+    factor = STUDIES[wildcards.tstudy].new_init_budget
+    return as_json({**spec, "iterations": spec["iterations"] * factor})
+
+
+def study_targets(name):
+    """Final outputs of a study (what `run: [name]` and `snakemake studies` build)."""
+    if STUDIES[name].kind == "xor":
+        tables = [
+            f"results/{name}/table{i}.{ext}" for i in (1, 2) for ext in ("csv", "html")
+        ]
+        return tables + [
+            f"results/{name}/figures/xor_success.{e}" for e in ("png", "pdf")
+        ]
+    tables = ["summary", "weight_stats", "no_retraining"]
+    return [f"results/{name}/{t}.{ext}" for t in tables for ext in ("csv", "html")] + [
+        f"results/{name}/figures/{fig}.{ext}"
+        for fig in ("weights", "pruning", "new_init")
+        for ext in ("png", "pdf")
+    ]
