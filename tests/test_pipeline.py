@@ -58,10 +58,18 @@ def write_config(path: Path, data: dict) -> Path:
     return path
 
 
-def smoke_config(data_root: Path) -> dict:
-    config = yaml.safe_load((REPO / "configs/smoke.yaml").read_text())
+def local_config(name: str, data_root: Path) -> dict:
+    """``configs/<name>`` with its data root pointed at the tests' data folder."""
+    config = yaml.safe_load((REPO / "configs" / name).read_text())
     config["data_root"] = str(data_root)
     return config
+
+
+def run_config(workdir: Path, name: str, data_root: Path) -> Path:
+    """Run Snakemake for real on ``configs/<name>`` in ``workdir``; returns the config file used."""
+    configfile = write_config(workdir / name, local_config(name, data_root))
+    snakemake(workdir, "--configfile", str(configfile))
+    return configfile
 
 
 def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = True) -> dict[str, int]:
@@ -103,9 +111,7 @@ def test_default_config_dry_run_job_counts(tmp_path):
 def smoke_run(tmp_path_factory, real_data_root):
     """One real smoke run, shared by the tests that inspect or extend it."""
     workdir = tmp_path_factory.mktemp("smoke")
-    configfile = write_config(workdir / "smoke.yaml", smoke_config(real_data_root))
-    snakemake(workdir, "--configfile", str(configfile))
-    return workdir, configfile
+    return workdir, run_config(workdir, "smoke.yaml", real_data_root)
 
 
 def test_smoke_run_writes_summary_and_figures(smoke_run):
@@ -202,7 +208,7 @@ def test_learning_rate_change_reruns_only_that_experiments_training(smoke_run):
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
-    config = smoke_config(data_root)
+    config = local_config("smoke.yaml", data_root)
     edit(config["experiments"]["smoke"])
     configfile = write_config(tmp_path / "bad.yaml", config)
     proc = snakemake(tmp_path, "--configfile", str(configfile), check=False)
@@ -236,9 +242,7 @@ def test_conv2_smoke_run_on_the_cifar_subset(tmp_path, real_data_root):
     """configs/smoke_conv2.yaml end to end: exact layerwise counts with the conv rate, zeros stay zero."""
     from lth import checkpoint
 
-    config = yaml.safe_load((REPO / "configs/smoke_conv2.yaml").read_text())
-    config["data_root"] = str(real_data_root)
-    snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "smoke_conv2.yaml", config)))
+    run_config(tmp_path, "smoke_conv2.yaml", real_data_root)
     out = tmp_path / "results/smoke_conv2"
     summary = pd.read_csv(out / "summary.csv")
     assert sorted(zip(summary["round"], summary["variant"])) == [(0, "ticket"), (1, "reinit"), (1, "ticket")]

@@ -7,29 +7,22 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from test_pipeline import REPO, job_counts, snakemake, write_config
+from test_pipeline import REPO, job_counts, local_config, run_config, snakemake, write_config
 
 from lth import checkpoint, masks
 from lth.combinatorics import log10_comb
 from lth.experiment import Experiment
 from lth.studies import study_from_config
 from lth.studies.ticket import find_ticket
+from lth.sweeps import expand
 
 pytestmark = pytest.mark.pipeline
-
-
-def studies_config(data_root) -> dict:
-    config = yaml.safe_load((REPO / "configs/smoke_studies.yaml").read_text())
-    config["data_root"] = str(data_root)
-    return config
 
 
 @pytest.fixture(scope="module")
 def studies_run(tmp_path_factory, real_data_root):
     workdir = tmp_path_factory.mktemp("studies")
-    configfile = write_config(workdir / "studies.yaml", studies_config(real_data_root))
-    snakemake(workdir, "--configfile", str(configfile))
-    return workdir, configfile
+    return workdir, run_config(workdir, "smoke_studies.yaml", real_data_root)
 
 
 def test_xor_tables(studies_run):
@@ -110,7 +103,7 @@ def test_study_edits_rerun_only_what_they_touch(studies_run):
     (lambda c: c.update(run=["fashion_ticket_smok"]), "unknown experiment, sweep or study 'fashion_ticket_smok'"),
 ])
 def test_bad_study_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
-    config = studies_config(data_root)
+    config = local_config("smoke_studies.yaml", data_root)
     edit(config)
     proc = snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "bad.yaml", config)), check=False)
     assert proc.returncode != 0
@@ -122,8 +115,9 @@ def test_default_config_studies_dry_run(tmp_path):
     """`snakemake studies` on config.yaml: the XOR jobs and each ticket study with its IMP run."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     proc = snakemake(tmp_path, "-n", "studies", "--configfile", str(REPO / "config.yaml"))
-    experiments = {n: Experiment.from_config(n, c) for n, c in config["experiments"].items()}
-    studies = {n: study_from_config(n, c, experiments) for n, c in config["studies"].items()}
+    configs, sweeps = expand(config["experiments"])
+    experiments = {n: Experiment.from_config(n, c) for n, c in configs.items()}
+    studies = {n: study_from_config(n, c, experiments, sweeps) for n, c in config["studies"].items()}
     expected = {"data": 0, "studies": 1}
 
     def add(**jobs):

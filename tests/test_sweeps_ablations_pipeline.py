@@ -1,6 +1,7 @@
-"""The ticket studies run for real through Snakemake on configs/smoke_sweeps_ablations.yaml: the three
-ablations beside the ticket, a sweep over the training fraction whose members prune to a target,
-and the anatomy of every experiment (tmp workdir, as in test_pipeline.py)."""
+"""Anatomy, sweeps and ablations run for real through Snakemake on
+configs/smoke_sweeps_ablations.yaml: the three ablations beside the ticket, a sweep over the
+training fraction whose members prune to a target, and the anatomy of every experiment (tmp
+workdir, as in test_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -15,25 +16,18 @@ from lth import checkpoint, models
 from lth.data import load_splits
 from lth.experiment import Experiment
 from lth.sweeps import expand
-from test_pipeline import REPO, job_counts, snakemake, write_config
+from test_pipeline import job_counts, local_config, run_config, snakemake, write_config
 
 pytestmark = pytest.mark.pipeline
 
 SIZES = {"hidden.0.weight": 784 * 300, "hidden.1.weight": 300 * 100, "output.weight": 100 * 10}
 
 
-def studies_config(data_root) -> dict:
-    config = yaml.safe_load((REPO / "configs/smoke_sweeps_ablations.yaml").read_text())
-    config["data_root"] = str(data_root)
-    return config
-
-
 @pytest.fixture(scope="module")
 def studies_run(tmp_path_factory, real_data_root):
     workdir = tmp_path_factory.mktemp("studies")
-    config = studies_config(real_data_root)
-    configfile = write_config(workdir / "studies.yaml", config)
-    snakemake(workdir, "--configfile", str(configfile))
+    configfile = run_config(workdir, "smoke_sweeps_ablations.yaml", real_data_root)
+    config = yaml.safe_load(configfile.read_text())
     configs, sweeps = expand(config["experiments"])
     experiments = {name: Experiment.from_config(name, cfg) for name, cfg in configs.items()}
     return workdir, configfile, experiments, sweeps
@@ -181,7 +175,7 @@ def test_adding_a_sweep_value_schedules_only_that_member(studies_run):
     ],
 )
 def test_bad_studies_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
-    config = studies_config(data_root)
+    config = local_config("smoke_sweeps_ablations.yaml", data_root)
     edit(config)
     proc = snakemake(tmp_path, "--configfile", str(write_config(tmp_path / "bad.yaml", config)), check=False)
     assert proc.returncode != 0
