@@ -347,7 +347,7 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     text, images = render(view, screenshot)
     assert any(src.startswith("data:image/png;") and "filename=accuracy.png;base64," in src for src in images)
     assert "Experiment smoke (smoke: mlp 300-100 on mnist" in text
-    assert "Settings : data dataset mnist, split_seed 0, validation_size 1000" in text
+    assert "Settings : data dataset mnist, split_seed 0, train_fraction 1.0, validation_size 1000" in text
     assert "rewind_iteration 50; trials 2; seed 0; controls reinit, shuffle, random." in text
     # The figure was drawn: the plot's coloured lines (saturated pixels) in the content area.
     pixels = matplotlib.image.imread(screenshot)[:, 700:, :3]

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pandas as pd
 import pytest
 import torch
 import yaml
-from test_pipeline import REPO, job_counts, local_config, run_config, snakemake, write_config
+from test_pipeline import REPO, job_counts, local_config, render, run_config, snakemake, write_config
 
 from lth import checkpoint, masks
 from lth.combinatorics import log10_comb
@@ -77,6 +80,34 @@ def test_ticket_study_outputs(studies_run):
     for name in ("weights", "pruning", "new_init"):
         assert (out / f"figures/{name}.png").stat().st_size > 1000
     assert "<table" in (out / "summary.html").read_text()
+
+
+def test_report_shows_the_studies(studies_run, tmp_path):
+    """`snakemake --report` with the studies: each study is a group of its own, listing its tables
+    and figures, and the XOR tables appear as rendered tables, not downloads."""
+    workdir, configfile = studies_run
+    report = tmp_path / "report.html"
+    snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
+    text, _ = render(report)
+    ticket = re.search(r"fashion_ticket_smoke : ([^:]*?)(?= \w+ :|$)", text).group(1)
+    for name in ("weight_stats.html", "no_retraining.html", "summary.html", "weights.png", "pruning.png",
+                 "new_init.png"):
+        assert name in ticket, name
+    xor_entry = re.search(r"xor_smoke : ([^:]*?)(?= \w+ :|$)", text).group(1)
+    for name in ("table1.html", "table2.html", "xor_success.png"):
+        assert name in xor_entry, name
+    # The report embeds the table as an HTML page (it shows it in a frame): rendered on its own, it
+    # is a table with the study's numbers.
+    html = report.read_text()
+    entry = html[html.index('"results/xor_smoke/table1.html": {'):]
+    encoded = re.search(r'"data_uri": "data:text/html;[^"]*?base64,([^"]+)"', entry).group(1)
+    page = tmp_path / "table1.html"
+    page.write_bytes(base64.b64decode(encoded))
+    text, _ = render(page)
+    table1 = pd.read_csv(workdir / "results/xor_smoke/table1.csv")
+    assert "<table" in page.read_text()
+    for value in table1["db_success_pct"]:
+        assert f" {value:g} " in text, text
 
 
 def test_unchanged_studies_schedule_nothing(studies_run):
