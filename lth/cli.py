@@ -125,6 +125,9 @@ def cmd_prune(args) -> None:
     if args.oneshot_rounds is None:
         new = masks.prune(model, trained.weights, trained.masks, spec, args.round, inverse=args.inverse, generator=generator)
     else:  # one shot from the trained dense network to the sparsity of `oneshot_rounds` iterative rounds
+        if spec.strategy == "global" and (args.inverse or generator is not None):
+            # the pooled count is split across layers in plain magnitude order (oneshot_counts)
+            raise LthError("--oneshot-rounds with global pruning takes neither --inverse nor --tie-seed")
         keep = masks.oneshot_counts(model, spec, args.oneshot_rounds, trained.weights)
         new = masks.prune_to_counts(trained.weights, trained.masks, keep, inverse=args.inverse, generator=generator)
     prov = _provenance(args, {"ties": args.tie_seed} if args.tie_seed is not None else {}, trained)

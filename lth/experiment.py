@@ -7,7 +7,7 @@ gets only the canonical slice it depends on (``params``), which keeps re-runs in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 from lth.errors import LthError
@@ -52,7 +52,7 @@ class Experiment:
         if "sweep" in cfg:
             raise LthError(f"{where}.sweep: a sweep stands for several experiments; expand it with lth.sweeps.expand first")
         data = DataSpec.from_dict(
-            {k: cfg[k] for k in ("dataset", "validation_size", "split_seed", "train_fraction") if k in cfg}, where
+            {f.name: cfg[f.name] for f in fields(DataSpec) if f.name in cfg}, where
         )
         controls = tuple(cfg.get("controls", ()))
         for control in controls:

@@ -140,6 +140,10 @@ def test_inverse_flag_in_the_cli(tmp_path):
         assert int(m.sum()) == m.numel() // 2
         assert w[m].max() < w[~m].min(), name
     assert checkpoint.load(out).provenance["inverse"] is True
+    # global one-shot counts are split by plain magnitude order, so inverse/tie order are refused
+    rc = main(["prune", "--trained", str(init), "--prune", "{strategy: global, rate: 0.5}", "--oneshot-rounds", "1",
+               "--inverse", "--out", str(tmp_path / "oneshot.safetensors")])
+    assert rc == 2 and not (tmp_path / "oneshot.safetensors").exists()
 
 
 def test_random_tie_order_is_seeded_and_keeps_counts():

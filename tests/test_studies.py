@@ -339,6 +339,8 @@ def test_study_name_must_differ_from_experiments_and_sweeps():
         study_from_config("small", {"kind": "xor"}, EXPERIMENTS)
     with pytest.raises(LthError, match="studies.lenet_lr: the name is also a sweep's"):
         study_from_config("lenet_lr", {"kind": "xor"}, EXPERIMENTS, sweeps={"lenet_lr"})
+    with pytest.raises(LthError, match="studies.s.experiment: 'lenet_lr' is a sweep; name one of its members"):
+        study_from_config("s", {"kind": "ticket", "experiment": "lenet_lr"}, EXPERIMENTS, sweeps={"lenet_lr"})
 
 
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())

@@ -120,6 +120,10 @@ def test_study_edits_rerun_only_what_they_touch(studies_run):
     more = write_config(workdir / "heuristic.yaml", {"studies": {"xor_smoke": {"heuristics": ["product", "input"]}}})
     counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(more)).stdout)
     assert counts == {"xor_prune": 2, "xor_tables": 1, "all": 1}
+    # Units per round concern iterative pruning only: the one-shot job stays.
+    per_round = write_config(workdir / "per_round.yaml", {"studies": {"xor_smoke": {"per_round": 1}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(per_round)).stdout)
+    assert counts == {"xor_prune": 1, "xor_tables": 1, "all": 1}
     criterion = write_config(workdir / "criterion.yaml", {"studies": {"fashion_ticket_smoke": {"criterion": 0.3}}})
     counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(criterion)).stdout)
     # The ticket may change, so its new-init run follows; the IMP experiment is untouched.

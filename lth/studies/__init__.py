@@ -128,6 +128,10 @@ def study_from_config(
     study = KINDS[cfg["kind"]].from_dict(cfg, where)
     if isinstance(study, TicketStudy) and "experiment" not in cfg:
         raise LthError(f"{where}.experiment: required (the name of an IMP experiment under experiments:)")
+    if isinstance(study, TicketStudy) and study.experiment in sweeps:
+        raise LthError(
+            f"{where}.experiment: '{study.experiment}' is a sweep; name one of its members ('{study.experiment}__…')"
+        )
     if isinstance(study, TicketStudy) and study.experiment not in experiments:
         raise LthError(
             f"{where}.experiment: unknown experiment '{study.experiment}' (defined: {', '.join(sorted(experiments))})"

@@ -27,7 +27,8 @@ def weight_histogram(weights: dict[int, pd.Series], stats: pd.DataFrame, title: 
 
 def pruning_curves(sweep: pd.DataFrame, imp: pd.DataFrame, tickets: pd.DataFrame, metric: str, title: str):
     """Accuracy vs percent of weights remaining: pruning without retraining, and the IMP tickets
-    (and their controls) retrained from θ₀; the criterion and each trial's chosen ticket marked."""
+    rewound and retrained (θ₀, or θ_k with late rewinding), with the experiment's controls and
+    ablations as lines of their own; the criterion and each trial's chosen ticket marked."""
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
     xs = []
     stats = sweep.groupby("percentile").agg(x=("sparsity", "mean"), y=("test_accuracy", "mean"))

@@ -228,7 +228,7 @@ started=$SECONDS
 run_bounded "$WORK/slurm.log" env PATH="$WORK/bin:$PATH" snakemake --snakefile "$REPO/Snakefile" \
     --directory "$WORK/slurm" --workflow-profile "$REPO/profiles/slurm" "${CONFIG_ARGS[@]}" \
     --default-resources $DEFAULTS --slurm-status-command squeue \
-    --slurm-init-seconds-before-status-checks 2 --jobs 2 --verbose \
+    --slurm-init-seconds-before-status-checks 2 --seconds-between-status-checks 2 --jobs 2 --verbose \
     || { grep -A12 "^Error in rule" "$WORK/slurm.log" | head -n 60 >&2; tail -n 5 "$WORK/slurm.log" >&2
          fail "SLURM run failed or timed out after ${RUN_TIMEOUT}s (log: $WORK/slurm.log)"; }
 say "SLURM run done in $((SECONDS - started)) s"

@@ -276,10 +276,12 @@ def report_settings(exp, omit=()):
         )
     for path in omit:
         section, _, key = path.partition(".")
-        if key:
-            del sections[section][key]
-        else:
+        if not key:
             sections.pop(section, None)
+        elif isinstance(
+            sections.get(section), dict
+        ):  # not when omitted whole or "none"
+            sections[section].pop(key, None)
     return {
         name: (
             ", ".join(f"{k} {v}" for k, v in sorted(value.items()) if v is not None)
@@ -433,12 +435,9 @@ def sweep_settings(sweep):
     settings (those of the first member without the swept key)."""
     first = EXPERIMENTS[sweep.members[0]]
     section, _, key = sweep.key.partition(".")
-    if not key and section in (
-        "dataset",
-        "validation_size",
-        "split_seed",
-        "train_fraction",
-    ):
+    if (
+        not key and section in first.data.to_dict()
+    ):  # the data keys sit at the top level
         section, key = "data", section
     omit = ["instability", f"{section}.{key}" if key else section]
     values = ", ".join(sweep.labels().values())

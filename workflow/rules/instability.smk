@@ -145,8 +145,11 @@ rule instability_figures:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
         threshold=lambda w: exp_of(w).instability.threshold,
+        # the round count matters to these rounds' sparsity only when it divides a target
         settings=lambda w: report_settings(
-            exp_of(w), omit=["controls", "prune.rounds", "ablations"]
+            exp_of(w),
+            omit=["controls", "ablations"]
+            + (["prune.rounds"] if exp_of(w).prune.target_remaining is None else []),
         ),
         code=code_version("figures"),
     shell:

@@ -142,7 +142,7 @@ rule ticket_summary:
     conda:
         "../../envs/lth.yaml"
     params:
-        study=lambda w: study_slice(w.tstudy),
+        study=lambda w: study_slice(w.tstudy, ("metric", "new_init_budget")),
         budget=lambda w: studied(w).train.iterations,
         new_init_budget=lambda w: STUDIES[w.tstudy].new_init_budget,
         code=code_version("ticket_summary"),
@@ -225,7 +225,7 @@ rule xor_prune:
         "../../envs/lth.yaml"
     threads: config["threads"]
     params:
-        study=lambda w: study_slice(w.xstudy, XOR_PRUNING_KEYS),
+        study=xor_pruning_slice,
         code=code_version("xor"),
     shell:
         "lth xor-prune --study {params.study:q} --nets {input.nets} --heuristic {wildcards.heuristic}"

@@ -29,6 +29,8 @@ CODE.update(
             "units.py",
             "models",
             "training.py",
+            "seeds.py",
+            "specs.py",
         ],
         "xor_tables": ["studies/tables.py", "studies/figures.py", "figures.py"],
     }
@@ -36,7 +38,7 @@ CODE.update(
 
 TICKET_STUDIES = [n for n, s in STUDIES.items() if s.kind == "ticket"]
 XOR_STUDIES = [n for n, s in STUDIES.items() if s.kind == "xor"]
-# Keys of the XOR spec that training networks depends on; pruning adds how units are pruned.
+# Keys of the XOR spec that training networks depends on (pruning: see xor_pruning_slice).
 XOR_TRAINING_KEYS = (
     "inits",
     "iterations",
@@ -49,7 +51,6 @@ XOR_TRAINING_KEYS = (
     "zero_loss",
     "seed",
 )
-XOR_PRUNING_KEYS = XOR_TRAINING_KEYS + ("prune_from", "prune_to", "per_round")
 
 
 wildcard_constraints:
@@ -64,6 +65,17 @@ def study_slice(name, keys=None):
     """A study's canonical config slice (only ``keys`` when given)."""
     spec = STUDIES[name].to_dict()
     return as_json({k: v for k, v in spec.items() if keys is None or k in keys})
+
+
+def xor_pruning_slice(wildcards):
+    """What one xor_prune job depends on: the training keys, the unit counts and, for the iterative
+    mode only, the units removed per round. Its own mode is named, so the slice is valid alone.
+    """
+    keys = XOR_TRAINING_KEYS + ("prune_from", "prune_to")
+    if wildcards.mode == "iterative":
+        keys += ("per_round",)
+    spec = STUDIES[wildcards.xstudy].to_dict()
+    return as_json({**{k: spec[k] for k in keys}, "modes": [wildcards.mode]})
 
 
 def studied(wildcards):
