@@ -100,7 +100,21 @@ class Spec:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
+# The names the registries define (lth.models.MODELS, lth.data.DATASETS), kept here free of torch:
+# validating a config, which every Snakemake process does (each cluster job too), then needs no
+# torch import (1.3 s on a 2-core CPU). tests/test_schema.py checks they agree with the registries.
+MODEL_NAMES = ("mlp", "conv2", "conv4", "conv6", "vgg19", "resnet20")
+DATASET_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar10_subset", "xor")
+# Default hidden widths of the models that have fully connected hidden layers (lth.models).
+HIDDEN: dict[str, tuple[int, ...]] = {
+    "mlp": (300, 100),  # LeNet-300-100
+    "conv2": (256, 256),
+    "conv4": (256, 256),
+    "conv6": (256, 256),
+}
 INITIALISERS = ("glorot_normal", "normal", "kaiming_normal")
+# How the XOR study scores hidden units for pruning (lth.units); here so that specs need no torch.
+UNIT_HEURISTICS = ("input", "output", "product")
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ class ModelSpec(Spec):
     """
 
     name: str = "mlp"
-    hidden: tuple[int, ...] | None = None  # filled in with the model's default (lth.models.HIDDEN)
+    hidden: tuple[int, ...] | None = None  # filled in with the model's default (HIDDEN)
     init: str = "glorot_normal"
     init_std: float = 0.1  # only for init: normal (the first LTH version used N(0, 0.1))
     dropout: float = 0.0
@@ -121,15 +135,11 @@ class ModelSpec(Spec):
     def __post_init__(self) -> None:
         # Resolve the default widths here, so that `{name: mlp}` and `{name: mlp, hidden: [300, 100]}`
         # are the same spec (same canonical params, no spurious re-runs) and provenance shows them.
-        from lth.models import HIDDEN
-
         if self.hidden is None and self.name in HIDDEN:
             object.__setattr__(self, "hidden", HIDDEN[self.name])
 
     def validate(self, where: str) -> None:
-        from lth.models import HIDDEN, MODELS
-
-        _choice(self.name, MODELS, f"{where}.name")
+        _choice(self.name, MODEL_NAMES, f"{where}.name")
         _choice(self.init, INITIALISERS, f"{where}.init")
         if self.name not in HIDDEN and (self.hidden is not None or self.dropout):
             key = "hidden" if self.hidden is not None else "dropout"
@@ -311,9 +321,7 @@ class DataSpec(Spec):
     train_fraction: float = 1.0
 
     def validate(self, where: str) -> None:
-        from lth.data import DATASETS
-
-        _choice(self.dataset, DATASETS, f"{where}.dataset")
+        _choice(self.dataset, DATASET_NAMES, f"{where}.dataset")
         if self.validation_size < 0:
             raise LthError(f"{where}.validation_size: must be >= 0, got {self.validation_size}")
         if not 0.0 < self.train_fraction <= 1.0:

@@ -20,8 +20,7 @@ from __future__ import annotations
 import torch
 
 from lth.errors import LthError
-
-HEURISTICS = ("input", "output", "product")
+from lth.specs import UNIT_HEURISTICS
 
 
 def unit_scores(w_in: torch.Tensor, w_out: torch.Tensor, heuristic: str) -> torch.Tensor:
@@ -29,8 +28,8 @@ def unit_scores(w_in: torch.Tensor, w_out: torch.Tensor, heuristic: str) -> torc
 
     Returns (..., units) float64 scores; larger means more important.
     """
-    if heuristic not in HEURISTICS:
-        raise LthError(f"unknown unit-pruning heuristic '{heuristic}' (allowed: {', '.join(HEURISTICS)})")
+    if heuristic not in UNIT_HEURISTICS:
+        raise LthError(f"unknown unit-pruning heuristic '{heuristic}' (allowed: {', '.join(UNIT_HEURISTICS)})")
     if w_in.shape[-2] != w_out.shape[-1] or w_in.shape[:-2] != w_out.shape[:-2]:
         raise LthError(f"unit_scores: incoming weights {tuple(w_in.shape)} and outgoing {tuple(w_out.shape)} do not share units")
     incoming = w_in.detach().double().abs().sum(-1)

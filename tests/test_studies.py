@@ -23,7 +23,8 @@ from lth.studies import KINDS, METRICS, XOR_MODES, TicketStudy, XorStudy, study_
 from lth.studies import tables, xor
 from lth.studies.ticket import find_ticket, no_retraining_table, percentile_masks, weight_stats
 from lth.sweeps import expand
-from lth.units import HEURISTICS, keep_units, unit_scores, unit_weight_masks
+from lth.specs import UNIT_HEURISTICS
+from lth.units import keep_units, unit_scores, unit_weight_masks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -309,7 +310,7 @@ def test_study_defaults_are_the_issues():
     assert (ticket.criterion, ticket.new_init_budget, ticket.percentiles[-1]) == (0.80, 4, 90.0)
     x = study_from_config("x", {"kind": "xor"}, EXPERIMENTS)
     assert (x.inits, x.widths, x.iterations, x.prune_to, x.per_round) == (1000, (10, 8, 6, 4, 2), 1000, (4, 2), 2)
-    assert x.heuristics == HEURISTICS and x.modes == XOR_MODES
+    assert x.heuristics == UNIT_HEURISTICS and x.modes == XOR_MODES
 
 
 @pytest.mark.parametrize("cfg, message", [
@@ -355,7 +356,7 @@ def test_schema_matches_study_specs():
             assert sub.get("description"), f"{kind}_study.{key} has no description"
     ticket, x = SCHEMA["$defs"]["ticket_study"]["properties"], SCHEMA["$defs"]["xor_study"]["properties"]
     assert set(ticket["metric"]["enum"]) == set(METRICS)
-    assert set(x["heuristics"]["items"]["enum"]) == set(HEURISTICS)
+    assert set(x["heuristics"]["items"]["enum"]) == set(UNIT_HEURISTICS)
     assert set(x["modes"]["items"]["enum"]) == set(XOR_MODES)
     assert set(x["optimizer"]["enum"]) == set(OPTIMIZERS) and set(x["init"]["enum"]) == set(INITIALISERS)
     assert SCHEMA["properties"]["studies"]["description"]

@@ -5,7 +5,7 @@ a mask to its kind ('fc', 'conv' or 'output'), so pruning rates can follow the p
 rate, convolutions at their own rate). Biases and batch-norm parameters are never pruned.
 
 Models with fully connected hidden layers (``mlp`` and ``conv2/4/6``) take their widths from
-``model.hidden`` (default in `HIDDEN`) and optional dropout after each of them; the CIFAR
+``model.hidden`` (default in `lth.specs.HIDDEN`) and optional dropout after each of them; the CIFAR
 ``vgg19`` and ``resnet20`` have neither.
 """
 
@@ -22,14 +22,6 @@ from lth.models.conv import ConvNet
 from lth.models.mlp import MLP
 from lth.models.resnet import ResNet
 from lth.models.vgg import VGG
-
-# Default hidden widths of the models that have fully connected hidden layers.
-HIDDEN: dict[str, tuple[int, ...]] = {
-    "mlp": (300, 100),  # LeNet-300-100
-    "conv2": (256, 256),
-    "conv4": (256, 256),
-    "conv6": (256, 256),
-}
 
 
 MODELS: dict[str, Callable[..., nn.Module]] = {

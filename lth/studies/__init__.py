@@ -18,8 +18,7 @@ from typing import Any, Collection, Mapping
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
-from lth.specs import INITIALISERS, OPTIMIZERS, Spec, _choice
-from lth.units import HEURISTICS
+from lth.specs import INITIALISERS, OPTIMIZERS, UNIT_HEURISTICS, Spec, _choice
 
 METRICS = ("final_test_accuracy", "early_stop_test_accuracy", "max_test_accuracy")
 XOR_MODES = ("oneshot", "iterative")
@@ -77,7 +76,7 @@ class XorStudy(Spec):
     prune_from: int = 10
     prune_to: tuple[int, ...] = (4, 2)
     per_round: int = 2  # iterative unit pruning: units removed per round
-    heuristics: tuple[str, ...] = HEURISTICS
+    heuristics: tuple[str, ...] = UNIT_HEURISTICS
     modes: tuple[str, ...] = XOR_MODES
     seed: int = 0
 
@@ -91,7 +90,7 @@ class XorStudy(Spec):
             raise LthError(f"{where}: weight_decay must be >= 0 and momentum in [0, 1)")
         if not self.widths or any(w <= 0 for w in self.widths) or len(set(self.widths)) != len(self.widths):
             raise LthError(f"{where}.widths: need distinct positive widths, got {list(self.widths)}")
-        for key, allowed in (("heuristics", HEURISTICS), ("modes", XOR_MODES)):
+        for key, allowed in (("heuristics", UNIT_HEURISTICS), ("modes", XOR_MODES)):
             for value in getattr(self, key):
                 _choice(value, allowed, f"{where}.{key}")
         if not self.prune_to or any(not 0 < t < self.prune_from for t in self.prune_to):

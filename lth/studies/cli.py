@@ -20,8 +20,8 @@ from lth import checkpoint, data, masks
 from lth.checkpoint import Checkpoint
 from lth.errors import LthError
 from lth.io import atomic_path, write_csv, write_json
+from lth.specs import UNIT_HEURISTICS
 from lth.studies import XOR_MODES, TicketStudy, XorStudy
-from lth.units import HEURISTICS
 
 
 def _runtime(args) -> torch.device:
@@ -292,7 +292,7 @@ def add_parsers(sub) -> None:
     p = add("xor-prune", cmd_xor_prune, "prune hidden units of trained XOR nets, reset to θ₀, retrain")
     study(p, "xor")
     p.add_argument("--nets", required=True, type=Path, help="file written by 'lth xor-dense' for prune_from units")
-    p.add_argument("--heuristic", required=True, choices=HEURISTICS)
+    p.add_argument("--heuristic", required=True, choices=UNIT_HEURISTICS)
     p.add_argument("--mode", required=True, choices=XOR_MODES)
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per net and unit count")
     runtime(p, device=False)

@@ -16,8 +16,9 @@
 #     free TCP ports and a private munge socket, so it never touches a system SLURM or munge;
 #  3. start munged, slurmctld and slurmd in the foreground as children of this script; on exit (trap)
 #     cancel this private cluster's jobs and stop exactly those three PIDs;
-#  4. run the config locally (the reference), then through the SLURM profile; cluster-specific values
-#     come from the command line, as a user would give them: the partition (--default-resources) and
+#  4. run the config locally (the reference) and, at the same time, through the SLURM profile (that
+#     run mostly waits for status checks, so the two overlap well); cluster-specific values come from
+#     the command line, as a user would give them: the partition (--default-resources) and
 #     `--slurm-status-command squeue`, since this cluster has no accounting (no sacct);
 #  5. check with check_cluster_run.py that every job ran as a SLURM job and completed, that the jobs of
 #     rules the profile gives a GPU were submitted with --gpus=1 and got one, and that the tables and
@@ -55,16 +56,17 @@ say "$(slurmctld -V), $(munged -V 2>&1 | head -1)"
 # --- 2. configuration --------------------------------------------------------------------------
 WORK="$(mktemp -d /tmp/lth-slurm.XXXXXX)"
 PIDS=()      # the daemons, in start order
-RUN_PID=     # the Snakemake run in progress (under `timeout`)
+RUN_PIDS=()  # the Snakemake runs in progress (under `timeout`)
 OK=0
 cleanup() {
     set +e
-    if [ -n "$RUN_PID" ]; then
+    local pid
+    for pid in "${RUN_PIDS[@]}"; do
         # `timeout` passes SIGTERM on; Snakemake then cancels its SLURM jobs.
-        kill -TERM "$RUN_PID" 2>/dev/null
-        for _ in $(seq 120); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.5; done
-        kill -KILL "$RUN_PID" 2>/dev/null
-    fi
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -KILL "$pid" 2>/dev/null
+    done
     if [ "${#PIDS[@]}" -gt 0 ] && [ -n "${SLURM_CONF:-}" ]; then
         # Jobs of this private cluster only: squeue/scancel talk to our slurmctld (SLURM_CONF).
         local jobs
@@ -108,8 +110,8 @@ HOST="$(hostname -s)"
 NODE=lthnode
 export SLURM_CONF="$WORK/slurm.conf"
 # Two fake GPUs, 8 CPUs and 32 GB are declared (config_overrides: slurmd reports these, not the
-# hardware), so the profile's requests (cpus_per_gpu, mem_mb) fit unchanged; --jobs 2 below keeps the
-# real load at two jobs, as `--cores 2` does locally.
+# hardware), so the profile's requests (cpus_per_gpu, mem_mb) fit unchanged; --jobs 4 below lets
+# independent jobs overlap their waits for status checks (each job is short and mostly start-up).
 cat > "$SLURM_CONF" <<CONF
 ClusterName=lthtest
 SlurmctldHost=$HOST(127.0.0.1)
@@ -195,24 +197,21 @@ say "cluster up: munged ${PIDS[0]}, slurmctld ${PIDS[1]}, slurmd ${PIDS[2]} (por
 printf 'data_root: %s\n' "$DATA_ROOT" >"$WORK/data_root.yaml"
 CONFIG_ARGS=(--configfile "${CONFIGS[@]}" "$WORK/data_root.yaml")
 
-# run_bounded LOG COMMAND...: COMMAND under `timeout`, output to LOG. It runs in the background and
-# the script waits for it, so that a signal to the script runs the cleanup at once.
-run_bounded() {
-    local log="$1" rc=0
+# start_bounded LOG COMMAND...: COMMAND under `timeout` in the background, output to LOG, its PID in
+# STARTED and in RUN_PIDS (for the cleanup). The script `wait`s for it, so that a signal to the script
+# runs the cleanup at once.
+start_bounded() {
+    local log="$1"
     shift
     timeout "$RUN_TIMEOUT" "$@" >"$log" 2>&1 &
-    RUN_PID=$!
-    wait "$RUN_PID" || rc=$?
-    RUN_PID=
-    return "$rc"
+    STARTED=$!
+    RUN_PIDS+=("$STARTED")
 }
 
-say "local run (reference)"
-started=$SECONDS
-run_bounded "$WORK/local.log" snakemake --snakefile "$REPO/Snakefile" --directory "$WORK/local" --cores 2 \
-    "${CONFIG_ARGS[@]}" \
-    || { tail -n 40 "$WORK/local.log" >&2; fail "local run failed or timed out after ${RUN_TIMEOUT}s (log: $WORK/local.log)"; }
-say "local run done in $((SECONDS - started)) s"
+say "local run (reference), in the background"
+start_bounded "$WORK/local.log" snakemake --snakefile "$REPO/Snakefile" --directory "$WORK/local" --cores 2 \
+    "${CONFIG_ARGS[@]}"
+LOCAL_PID=$STARTED
 
 # The partition is this cluster's: given on the command line, which replaces the profile's
 # default-resources as a whole, so the profile's other defaults are restated from the profile.
@@ -225,13 +224,18 @@ PY
 )"
 say "SLURM run: --workflow-profile profiles/slurm --default-resources $DEFAULTS"
 started=$SECONDS
-run_bounded "$WORK/slurm.log" env PATH="$WORK/bin:$PATH" snakemake --snakefile "$REPO/Snakefile" \
+start_bounded "$WORK/slurm.log" env PATH="$WORK/bin:$PATH" snakemake --snakefile "$REPO/Snakefile" \
     --directory "$WORK/slurm" --workflow-profile "$REPO/profiles/slurm" "${CONFIG_ARGS[@]}" \
     --default-resources $DEFAULTS --slurm-status-command squeue \
-    --slurm-init-seconds-before-status-checks 2 --seconds-between-status-checks 2 --jobs 2 --verbose \
+    --slurm-init-seconds-before-status-checks 2 --seconds-between-status-checks 2 --jobs 4 --verbose
+wait "$STARTED" \
     || { grep -A12 "^Error in rule" "$WORK/slurm.log" | head -n 60 >&2; tail -n 5 "$WORK/slurm.log" >&2
          fail "SLURM run failed or timed out after ${RUN_TIMEOUT}s (log: $WORK/slurm.log)"; }
 say "SLURM run done in $((SECONDS - started)) s"
+wait "$LOCAL_PID" \
+    || { tail -n 40 "$WORK/local.log" >&2; fail "local run failed or timed out after ${RUN_TIMEOUT}s (log: $WORK/local.log)"; }
+RUN_PIDS=()
+say "local run done"
 
 # --- 5. checks ---------------------------------------------------------------------------------
 scontrol -o show job >"$WORK/jobs.txt"

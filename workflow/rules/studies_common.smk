@@ -2,7 +2,7 @@
 # code versions. The rules are in studies.smk.
 
 from lth.studies import XOR_MODES
-from lth.units import HEURISTICS
+from lth.specs import UNIT_HEURISTICS
 
 CODE.update(
     {
@@ -57,7 +57,7 @@ wildcard_constraints:
     tstudy="|".join(TICKET_STUDIES) or "NONE",
     xstudy="|".join(XOR_STUDIES) or "NONE",
     width=r"\d+",
-    heuristic="|".join(HEURISTICS),
+    heuristic="|".join(UNIT_HEURISTICS),
     mode="|".join(XOR_MODES),
 
 
