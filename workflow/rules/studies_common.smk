@@ -61,10 +61,12 @@ wildcard_constraints:
     mode="|".join(XOR_MODES),
 
 
-def study_slice(name, keys=None):
-    """A study's canonical config slice (only ``keys`` when given)."""
+def study_slice(name, keys=None, **override):
+    """A study's canonical config slice (only ``keys`` when given), with ``override`` on top."""
     spec = STUDIES[name].to_dict()
-    return as_json({k: v for k, v in spec.items() if keys is None or k in keys})
+    return as_json(
+        {**{k: v for k, v in spec.items() if keys is None or k in keys}, **override}
+    )
 
 
 def xor_pruning_slice(wildcards):
@@ -74,8 +76,7 @@ def xor_pruning_slice(wildcards):
     keys = XOR_TRAINING_KEYS + ("prune_from", "prune_to")
     if wildcards.mode == "iterative":
         keys += ("per_round",)
-    spec = STUDIES[wildcards.xstudy].to_dict()
-    return as_json({**{k: spec[k] for k in keys}, "modes": [wildcards.mode]})
+    return study_slice(wildcards.xstudy, keys, modes=[wildcards.mode])
 
 
 def studied(wildcards):
