@@ -67,9 +67,10 @@ def cmd_init(args) -> None:
 
 
 def cmd_train(args) -> None:
-    from lth.training import configure_runtime, resolve_device, train
+    from lth.device import configure_runtime, resolve_device
+    from lth.training import train
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     spec = TrainSpec.from_dict(args.train, "train")
     start = checkpoint.load(args.start, "start state")
@@ -184,10 +185,10 @@ def cmd_plot(args) -> None:
 
 
 def cmd_interpolate(args) -> None:
+    from lth.device import configure_runtime, resolve_device
     from lth.instability import alphas, error_along_path
-    from lth.training import configure_runtime, resolve_device
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     a, b = checkpoint.load(args.a, "network a"), checkpoint.load(args.b, "network b")
     masks.check_compatible(b.weights, a.masks, f"mask of '{args.a}'")
@@ -293,9 +294,10 @@ def cmd_plot_sweep(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from lth.training import configure_runtime, evaluate, resolve_device
+    from lth.device import configure_runtime, resolve_device
+    from lth.training import evaluate
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     ckpt = checkpoint.load(args.weights, "weights")
     model = _model_for(ckpt)
@@ -335,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)",
         )
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+        p.add_argument(
+            "--precision", default=os.environ.get("LTH_PRECISION", "fp32"),
+            help="fp32 or tf32: float32 matrix products and convolutions on GPUs (default: $LTH_PRECISION, else fp32)",
+        )
 
     def split_args(p):
         p.add_argument("--validation-size", type=int, default=5000, help="examples held out of training")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -30,31 +29,6 @@ from lth.masks import Mask, check_compatible
 from lth.seeds import derive_seed
 
 log = logging.getLogger("lth.train")
-
-
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks CUDA when present, else the CPU; 'cuda' without a GPU is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise LthError(f"device '{name}' requested but no CUDA device is available (use 'auto' or 'cpu')")
-    if name not in ("cpu",) and not name.startswith("cuda"):
-        raise LthError(f"unknown device '{name}' (allowed: auto, cpu, cuda, cuda:N)")
-    return torch.device(name)
-
-
-def configure_runtime(threads: int | None) -> None:
-    """Deterministic kernels, and a thread count that matches what the scheduler granted.
-
-    The kernel flag is set through ``torch._C`` because ``torch.use_deterministic_algorithms`` also
-    imports ``torch._inductor`` just to set the compiler's copy of the flag: 1.7 s on a 2-core CPU for
-    a job that builds no optimizer (interpolation, evaluation), for a compiler lth never uses. Torch
-    is pinned, so the private call is stable here.
-    """
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch._C._set_deterministic_algorithms(True, warn_only=True)
-    if threads:
-        torch.set_num_threads(threads)
 
 
 @torch.inference_mode()

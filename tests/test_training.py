@@ -14,7 +14,7 @@ from lth import masks
 from lth.errors import LthError
 from lth.io import write_csv
 from lth.specs import TrainSpec
-from lth.training import configure_runtime, early_stop, epoch_permutation, train
+from lth.training import early_stop, epoch_permutation, train
 
 HIDDEN = (32, 32)
 
@@ -216,13 +216,3 @@ def test_early_stop_without_validation_uses_last_iteration():
 def test_early_stop_skips_missing_validation_points():
     s = early_stop(curves([0.9, math.nan, 0.4], [0.2, 0.9, 0.4]))
     assert s["early_stop_iteration"] == 200
-
-
-def test_configure_runtime_turns_on_deterministic_kernels_warn_only():
-    before = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
-    try:
-        configure_runtime(None)
-        assert torch.are_deterministic_algorithms_enabled()
-        assert torch.is_deterministic_algorithms_warn_only_enabled()
-    finally:
-        torch._C._set_deterministic_algorithms(before[0], warn_only=before[1])
