@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lth.augment import crop_flip
+from lth.augment import crop_flip, draws
 from lth.data import Split, Splits
 from lth.errors import LthError
 from lth.masks import Mask, check_compatible
@@ -184,6 +184,11 @@ def train(
             if iteration // steps_per_epoch != epoch:
                 epoch = iteration // steps_per_epoch
                 order = epoch_permutation(n_train, order_seed, epoch, device)
+                if spec.augment:  # this epoch's offsets and flips from here on, in one copy
+                    first = iteration
+                    last = min((epoch + 1) * steps_per_epoch, spec.iterations)
+                    seeds = [derive_seed(order_seed, "augment", i) for i in range(first, last)]
+                    offsets, flips = draws(seeds, batch, device)
             offset = (iteration % steps_per_epoch) * batch
             idx = order[offset : offset + batch]
             if scheduled:
@@ -192,7 +197,7 @@ def train(
             # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
             x = train_x.index_select(0, idx)
             if spec.augment:
-                x = crop_flip(x, torch.Generator().manual_seed(derive_seed(order_seed, "augment", iteration)))
+                x = crop_flip(x, offsets[iteration - first], flips[iteration - first])
             loss = F.cross_entropy(model(x), train_y.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
