@@ -115,7 +115,7 @@ def error_along_path(
     splits_by_name: dict[str, Split],
     alphas: list[float],
     *,
-    batch_size: int = 10000,
+    batch_size: int | None = None,
     bn_split: Split | None = None,
     bn_batches: int = 30,
     bn_batch_size: int = 128,

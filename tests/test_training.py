@@ -14,7 +14,8 @@ from lth import masks
 from lth.errors import LthError
 from lth.io import write_csv
 from lth.specs import TrainSpec
-from lth.training import early_stop, epoch_permutation, train
+from lth.data import Split
+from lth.training import EVAL_BATCH, early_stop, epoch_permutation, evaluate, train
 
 HIDDEN = (32, 32)
 
@@ -216,3 +217,23 @@ def test_early_stop_without_validation_uses_last_iteration():
 def test_early_stop_skips_missing_validation_points():
     s = early_stop(curves([0.9, math.nan, 0.4], [0.2, 0.9, 0.4]))
     assert s["early_stop_iteration"] == 200
+
+
+def test_evaluation_batch_is_chosen_by_device_when_not_given(make_model):
+    """1,000 on the CPU (a conv net's activations for 10,000 images take gigabytes there), 10,000
+    on a GPU; a given batch size is used as given. The predictions do not depend on it."""
+    assert TrainSpec().eval_batch_size is None and EVAL_BATCH == {"cuda": 10000, "cpu": 1000}
+    with pytest.raises(LthError, match=r"train\.eval_batch_size: must be positive, got 0"):
+        TrainSpec.from_dict({"eval_batch_size": 0}, "train")
+    model = make_model(hidden=(8,), input_shape=(2,), num_classes=2)
+    sizes = []
+    model.register_forward_hook(lambda module, inputs, output: sizes.append(len(inputs[0])))
+    g = torch.Generator().manual_seed(0)
+    split = Split(torch.randn(2500, 2, generator=g), torch.randint(0, 2, (2500,), generator=g))
+    by_device = evaluate(model, split)
+    assert sizes == [1000, 1000, 500]
+    sizes.clear()
+    whole = evaluate(model, split, 2500)
+    assert sizes == [2500]
+    assert by_device[1] == whole[1] and by_device[0] == pytest.approx(whole[0], rel=1e-6)
+
