@@ -32,8 +32,8 @@ TRAIN_EXAMPLES = 60_000  # the largest training set here (MNIST, Fashion-MNIST)
 BN_EXAMPLES = 30 * 128  # batch-norm recomputation at each point of a path (lth.instability)
 
 # Host memory in MB, over twice the peaks measured on the CPU (bench/README.md): a whole `lth train`
-# job took 1.2 GB for LeNet-300-100 on MNIST and 2.5 GB for Conv-2 on CIFAR-10-sized data, and
-# evaluating 1,000 CIFAR images took 1.3-2.1 GB in a process of its own (VGG-19 the most).
+# job took 1.2 GB for LeNet-300-100 on MNIST, and 2.5 GB (Conv-2) and 2.6 GB (VGG-19) on
+# CIFAR-10-sized data, evaluating in batches of 1,000.
 MEM_MB = {"mlp": 3000, "conv": 6000}
 GPU_HOST_MB = 3000  # CUDA and cuDNN libraries and the context's host side (assumed, not measured)
 

@@ -33,7 +33,7 @@ log = logging.getLogger("lth.train")
 
 # The evaluation batch when none is given, by device: large on a GPU (fewer, fuller kernels), 1,000
 # on the CPU, where a conv net's activations for 10,000 CIFAR images took 8.5 GB of memory
-# (Conv-2, bench/job_resources.py) against 1.7 GB for 1,000.
+# (Conv-2, bench/job_resources.py) against 1.6 GB for 1,000.
 EVAL_BATCH = {"cuda": 10000, "cpu": 1000}
 
 

