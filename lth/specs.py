@@ -103,7 +103,7 @@ class Spec:
 # The names the registries define (lth.models.MODELS, lth.data.DATASETS), kept here free of torch:
 # validating a config, which every Snakemake process does (each cluster job too), then needs no
 # torch import (1.3 s on a 2-core CPU). tests/test_schema.py checks they agree with the registries.
-MODEL_NAMES = ("mlp", "conv2", "conv4", "conv6", "vgg19", "resnet20")
+MODEL_NAMES = ("mlp", "conv2", "conv4", "conv6", "vgg16", "vgg19", "resnet20")
 DATASET_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar10_subset", "xor")
 # Default hidden widths of the models that have fully connected hidden layers (lth.models).
 HIDDEN: dict[str, tuple[int, ...]] = {
@@ -123,7 +123,7 @@ class ModelSpec(Spec):
 
     ``hidden`` gives the fully connected hidden widths of ``mlp`` (default [300, 100],
     LeNet-300-100) and ``conv2/4/6`` (default [256, 256]); ``dropout`` follows each of those layers.
-    ``vgg19`` and ``resnet20`` have no such layers, so neither key applies to them.
+    ``vgg16``, ``vgg19`` and ``resnet20`` have no such layers, so neither key applies to them.
     """
 
     name: str = "mlp"

@@ -74,7 +74,7 @@ def test_optional_keys_accept_null():
 @pytest.mark.parametrize(
     "cls, data, pattern",
     [
-        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg19\)"),
+        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg16, vgg19\)"),
         (ModelSpec, {"init": "xavier"}, r"model\.init: unknown value 'xavier' \(allowed: glorot_normal, kaiming_normal, normal\)"),
         (TrainSpec, {"optimizer": "rmsprop"}, r"train\.optimizer: unknown value 'rmsprop' \(allowed: adam, sgd\)"),
         (PruneSpec, {"strategy": "random"}, r"prune\.strategy: unknown value 'random' \(allowed: global, layerwise\)"),
