@@ -180,7 +180,7 @@ def cmd_plot(args) -> None:
 
     from lth.figures import render
 
-    render(pd.read_csv(args.summary), pd.read_csv(args.curves), args.outdir, args.title)
+    render(pd.read_csv(args.summary), pd.read_csv(args.curves) if args.curves else None, args.outdir, args.title)
 
 
 def cmd_interpolate(args) -> None:
@@ -272,7 +272,8 @@ def cmd_plot_anatomy(args) -> None:
 
     from lth.figures import render_anatomy
 
-    render_anatomy(pd.read_csv(args.stats), pd.read_csv(args.hist), pd.read_csv(args.units), args.outdir, args.title)
+    optional = [pd.read_csv(path) if path else None for path in (args.hist, args.units)]
+    render_anatomy(pd.read_csv(args.stats), *optional, args.outdir, args.title)
 
 
 def cmd_sweep(args) -> None:
@@ -413,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot", cmd_plot, "render the paper-style figures (PNG and PDF) from the summary tables")
     p.add_argument("--summary", required=True, type=Path)
-    p.add_argument("--curves", required=True, type=Path)
+    p.add_argument("--curves", type=Path, help="every evaluation (written by 'lth summarize'); without it no curves figure")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="", help="figure title (experiment and settings)")
 
@@ -455,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot-anatomy", cmd_plot_anatomy, "render the anatomy figures")
     p.add_argument("--stats", required=True, type=Path, help="table written by 'lth anatomy --out'")
-    p.add_argument("--hist", required=True, type=Path)
-    p.add_argument("--units", required=True, type=Path)
+    p.add_argument("--hist", type=Path, help="histograms of 'lth anatomy'; without it no anatomy_init figure")
+    p.add_argument("--units", type=Path, help="per-unit counts of 'lth anatomy'; without it no anatomy_units figure")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="")
 
