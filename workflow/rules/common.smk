@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import shlex
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -36,6 +37,19 @@ validate(config, "../schemas/config.schema.yaml")
 # (jobs inherit it, also on a cluster, where each job re-reads this file). They are not params:
 # moving the data folder or switching CPU for GPU must not re-run finished jobs.
 os.environ.update(LTH_DATA_ROOT=config["data_root"], LTH_DEVICE=config["device"])
+
+# The `lth` in every shell command is this checkout's package: the prefix below (Snakemake puts
+# it before each command) defines a shell function `lth` that runs `python -m lth` with this
+# folder first on PYTHONPATH. `python` is the job's: the conda env's with --use-conda (which
+# installs only lth's dependencies and drops any PYTHONPATH from outside), else the active
+# environment's. It works the same on a cluster node, where the job re-reads this file, and the
+# rules' commands (a re-run trigger) do not contain the checkout's path. "set -euo pipefail" is
+# Snakemake's own prefix for bash, which a prefix replaces.
+LTH_SOURCE = shlex.quote(workflow.basedir)
+shell.prefix(
+    "set -euo pipefail; "
+    'lth() {{ PYTHONPATH={LTH_SOURCE}${{PYTHONPATH:+:$PYTHONPATH}} python -m lth "$@"; }}; '
+)
 
 
 wildcard_constraints:
