@@ -162,6 +162,7 @@ def train(
         raise LthError(f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}")
     if spec.augment and len(splits.info.input_shape) != 3:
         raise LthError(f"train.augment: random crops and flips need image data, {splits.info.name} has input shape {splits.info.input_shape}")
+    black = splits.info.black(device) if spec.augment else None  # augmentation's padding
     steps_per_epoch = n_train // batch  # the last incomplete batch of an epoch is dropped
     optimizer = make_optimizer(spec, list(params.values()))
     scheduled = bool(spec.warmup or spec.milestones)
@@ -218,7 +219,7 @@ def train(
             # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
             x = train_x.index_select(0, idx)
             if spec.augment:
-                x = crop_flip(x, torch.Generator().manual_seed(derive_seed(order_seed, "augment", iteration)))
+                x = crop_flip(x, torch.Generator().manual_seed(derive_seed(order_seed, "augment", iteration)), black)
             loss = F.cross_entropy(model(x), train_y.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
