@@ -11,7 +11,6 @@ from snakemake.utils import validate
 
 from lth import sweeps
 from lth.errors import LthError
-from lth.experiment import Experiment
 from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
@@ -19,10 +18,7 @@ from lth.studies import study_from_config
 # several experiments (lth.sweeps): EXPERIMENTS holds its members, SWEEPS the sweep itself, and
 # RUN the experiments `run:` builds (a sweep's name builds all its members).
 try:
-    _configs, SWEEPS = sweeps.expand(config.get("experiments", {}))
-    EXPERIMENTS = {
-        name: Experiment.from_config(name, cfg) for name, cfg in _configs.items()
-    }
+    EXPERIMENTS, SWEEPS = sweeps.build(config.get("experiments", {}))
     STUDIES = {
         name: study_from_config(name, cfg, EXPERIMENTS, SWEEPS)
         for name, cfg in config.get("studies", {}).items()
