@@ -101,7 +101,8 @@ class Experiment:
 
     # Seeds: one per purpose, derived from (experiment seed, trial, purpose). The data order is the
     # same for every round and variant of a trial, so a ticket and its controls differ only in
-    # their start state, and late rewinding continues round 0's order from iteration k.
+    # their start state, and late rewinding continues round 0's order from iteration k (the dropout
+    # stream restarts at k instead: lth.training).
     def init_seed(self, trial: int) -> int:
         return derive_seed(self.seed, "trial", trial, "init")
 

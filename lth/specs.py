@@ -261,8 +261,8 @@ class PruneSpec(Spec):
     mode: str = "iterative"
     exclude: tuple[str, ...] = ()
     # Instead of `rate`: the fraction of weights left after `rounds` rounds. Every prunable layer
-    # then follows the same schedule (see `lth.masks.scheduled_count`) and the nominal per-round
-    # rate is derived: rate = 1 - target_remaining^(1/rounds).
+    # that is not excluded, the output layer too, then follows the same schedule (see
+    # `lth.masks.scheduled_count`) at the derived per-round rate 1 - target_remaining^(1/rounds).
     target_remaining: float | None = None
 
     @classmethod
