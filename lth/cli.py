@@ -17,8 +17,8 @@ import torch
 
 from lth import checkpoint, data, masks, models
 from lth.checkpoint import Checkpoint
-from lth.errors import LthError
-from lth.io import write_csv
+from lth.errors import LthError, report
+from lth.io import check_writable, write_csv
 from lth.specs import ModelSpec, PruneSpec, TrainSpec, parse_mapping
 
 
@@ -52,6 +52,7 @@ def _load_into(model: torch.nn.Module, weights: dict, where: str) -> None:
 
 
 def cmd_data(args) -> None:
+    check_writable(args.out)
     meta = data.prepare(args.dataset, args.root, args.out)
     print(json.dumps(meta, sort_keys=True))
 
@@ -72,13 +73,13 @@ def cmd_train(args) -> None:
     configure_runtime(args.threads)
     device = resolve_device(args.device)
     spec = TrainSpec.from_dict(args.train, "train")
+    check_writable(args.out, args.metrics, args.save_out)
     start = checkpoint.load(args.start, "start state")
+    data.require_dataset(args.data, start.dataset, f"start state '{args.start}'")
     model = _model_for(start)
     _load_into(model, start.weights, f"start state '{args.start}'")
     model.to(device)
     splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
-    if splits.info.name != start.dataset:
-        raise LthError(f"'{args.data}' holds {splits.info.name} but the start state was built for {start.dataset}")
     save_at = (args.save_at,) if args.save_at is not None else ()
     if args.save_at is not None and not args.save_out:
         raise LthError("--save-at needs --save-out (where to write the weights at that iteration)")
@@ -140,6 +141,7 @@ def cmd_prune(args) -> None:
 
 def _masked_start(args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint) -> None:
     masks.check_compatible(weights, mask, f"mask '{args.mask}'")
+    checkpoint.check_same_network(mask_ckpt, f"mask '{args.mask}'", source, f"weights '{args.weights}'")
     prov = _provenance(args, {**mask_ckpt.provenance.get("seeds", {}), **seeds}, source)
     prov.update(counts=masks.counts(mask), weights_remaining=masks.fraction_remaining(mask))
     checkpoint.save(args.out, Checkpoint(masks.apply(weights, mask), mask, source.model, source.dataset, prov))
@@ -189,8 +191,11 @@ def cmd_interpolate(args) -> None:
 
     configure_runtime(args.threads)
     device = resolve_device(args.device)
+    check_writable(args.out)
     a, b = checkpoint.load(args.a, "network a"), checkpoint.load(args.b, "network b")
     masks.check_compatible(b.weights, a.masks, f"mask of '{args.a}'")
+    checkpoint.check_same_network(a, f"network a '{args.a}'", b, f"network b '{args.b}'")
+    data.require_dataset(args.data, a.dataset, f"network a '{args.a}'")
     model = _model_for(a).to(device)
     splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
     path = error_along_path(
@@ -293,12 +298,19 @@ def cmd_plot_sweep(args) -> None:
     render_sweep(pd.read_csv(args.sweep), args.outdir, args.title)
 
 
+def cmd_verify(args) -> None:
+    from lth.integrity import verify
+
+    verify(args.paths, sys.stdout)
+
+
 def cmd_evaluate(args) -> None:
     from lth.training import configure_runtime, evaluate, resolve_device
 
     configure_runtime(args.threads)
     device = resolve_device(args.device)
     ckpt = checkpoint.load(args.weights, "weights")
+    data.require_dataset(args.data, ckpt.dataset, f"weights '{args.weights}'")
     model = _model_for(ckpt)
     _load_into(model, masks.apply(ckpt.weights, ckpt.masks), f"weights '{args.weights}'")
     model.to(device)
@@ -338,7 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
 
     def split_args(p):
-        p.add_argument("--validation-size", type=int, default=5000, help="examples held out of training")
+        p.add_argument(
+            "--validation-size", type=int, default=5000,
+            help="examples held out of training (0: none, and early stopping is then the last iteration)",
+        )
         p.add_argument("--split-seed", type=int, default=0, help="seed choosing the validation examples")
         p.add_argument(
             "--train-fraction", type=float, default=1.0,
@@ -479,6 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     split_args(p)
     runtime(p)
 
+    p = add("verify", cmd_verify, "check every file of a results folder (or config files) and name what re-creates the damaged ones")
+    p.add_argument("paths", nargs="+", type=Path, help="results folders, and/or YAML/JSON config files")
+
     from lth.studies.cli import add_parsers  # the studies' subcommands (lth/studies/cli.py)
 
     add_parsers(sub)
@@ -497,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except LthError as exc:
-        print(f"lth {args.command}: error: {exc}", file=sys.stderr)
+        report(f"lth {args.command}: error: {exc}")
         return 2
     return 0
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
-from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec, parse_mapping
+from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec, _check_type, parse_mapping
 
 CONTROLS = ("reinit", "shuffle", "random")
 # Variants beside the ticket, each its own IMP chain of masks (mask_<name> files):
@@ -54,11 +54,11 @@ class Experiment:
         data = DataSpec.from_dict(
             {f.name: cfg[f.name] for f in fields(DataSpec) if f.name in cfg}, where
         )
-        controls = tuple(cfg.get("controls", ()))
+        controls = _check_type(cfg.get("controls", ()), tuple[str, ...], f"{where}.controls")
         for control in controls:
             if control not in CONTROLS:
                 raise LthError(f"{where}.controls: unknown control '{control}' (allowed: {', '.join(CONTROLS)})")
-        ablations = tuple(cfg.get("ablations", ()))
+        ablations = _check_type(cfg.get("ablations", ()), tuple[str, ...], f"{where}.ablations")
         for ablation in ablations:
             if ablation not in ABLATIONS:
                 raise LthError(f"{where}.ablations: unknown ablation '{ablation}' (allowed: {', '.join(ABLATIONS)})")
@@ -73,10 +73,10 @@ class Experiment:
             model=ModelSpec.from_dict(cfg.get("model"), f"{where}.model"),
             train=TrainSpec.from_dict(cfg.get("train"), f"{where}.train"),
             prune=PruneSpec.from_dict(cfg.get("prune"), f"{where}.prune"),
-            rewind_iteration=int(cfg.get("rewind_iteration", 0)),
-            trials=int(cfg.get("trials", 1)),
+            rewind_iteration=_check_type(cfg.get("rewind_iteration", 0), int, f"{where}.rewind_iteration"),
+            trials=_check_type(cfg.get("trials", 1), int, f"{where}.trials"),
             controls=controls,
-            seed=int(cfg.get("seed", 0)),
+            seed=_check_type(cfg.get("seed", 0), int, f"{where}.seed"),
             instability=(
                 InstabilitySpec.from_dict(cfg["instability"], f"{where}.instability") if "instability" in cfg else None
             ),

@@ -374,6 +374,11 @@ class DataSpec(Spec):
         _choice(self.dataset, DATASET_NAMES, f"{where}.dataset")
         if self.validation_size < 0:
             raise LthError(f"{where}.validation_size: must be >= 0, got {self.validation_size}")
+        if self.validation_size == 0:
+            raise LthError(
+                f"{where}.validation_size: 0 leaves no validation set, and early stopping (the iteration of "
+                "minimum validation loss) would silently become the last iteration; hold out at least 1 example"
+            )
         if not 0.0 < self.train_fraction <= 1.0:
             raise LthError(f"{where}.train_fraction: must be in (0, 1], got {self.train_fraction}")
 

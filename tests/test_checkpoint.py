@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -62,26 +64,34 @@ def test_atomic_write_leaves_only_the_two_files(ckpt, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.safetensors"]
 
 
-def test_failed_write_leaves_nothing_and_keeps_the_old_file(ckpt, tmp_path, monkeypatch):
-    path = tmp_path / "a.safetensors"
-
-    def half_written(tensors, filename, metadata=None):
-        with open(filename, "wb") as f:
+def _disk_full(monkeypatch, method: str) -> None:
+    """Make ``Path.<method>`` write a few bytes and then fail as a full disk does."""
+    def half_written(self, content, *args, **kwargs):
+        with open(self, "wb") as f:
             f.write(b"\x00" * 10)
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(checkpoint, "save_file", half_written)
-    with pytest.raises(OSError, match="disk full"):
-        checkpoint.save(path, ckpt)
+    monkeypatch.setattr(Path, method, half_written)
+
+
+@pytest.mark.parametrize("method", ["write_bytes", "write_text"])  # the tensors, the sidecar
+def test_failed_write_leaves_nothing_and_keeps_the_old_pair(ckpt, tmp_path, monkeypatch, method):
+    """A full disk while writing either file of the pair: an LthError naming the file, no
+    temporary left, and never a weight file without its sidecar; an existing pair is untouched."""
+    path = tmp_path / "a.safetensors"
+    with monkeypatch.context() as m:
+        _disk_full(m, method)
+        with pytest.raises(LthError, match="cannot write .*No space left on device"):
+            checkpoint.save(path, ckpt)
     assert list(tmp_path.iterdir()) == []
 
-    monkeypatch.undo()
     checkpoint.save(path, ckpt)
-    before = path.read_bytes()
-    monkeypatch.setattr(checkpoint, "save_file", half_written)
-    with pytest.raises(OSError):
-        checkpoint.save(path, ckpt)
-    assert path.read_bytes() == before
+    before = path.read_bytes(), checkpoint.sidecar(path).read_bytes()
+    with monkeypatch.context() as m:
+        _disk_full(m, method)
+        with pytest.raises(LthError):
+            checkpoint.save(path, ckpt)
+    assert (path.read_bytes(), checkpoint.sidecar(path).read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.safetensors"]
 
 

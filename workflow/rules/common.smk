@@ -10,14 +10,17 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from lth import sweeps
+from lth.configfile import check_files as check_config_files
 from lth.errors import LthError
 from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
 # The schema then validates the rest and fills in the top-level defaults. A `sweep:` stands for
 # several experiments (lth.sweeps): EXPERIMENTS holds its members, SWEEPS the sweep itself, and
-# RUN the experiments `run:` builds (a sweep's name builds all its members).
+# RUN the experiments `run:` builds (a sweep's name builds all its members). Before all that,
+# the config files are re-read strictly: YAML silently keeps the last of two equal keys.
 try:
+    check_config_files(workflow.configfiles)
     EXPERIMENTS, SWEEPS = sweeps.build(config.get("experiments", {}))
     STUDIES = {
         name: study_from_config(name, cfg, EXPERIMENTS, SWEEPS)
