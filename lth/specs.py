@@ -382,12 +382,6 @@ class DataSpec(Spec):
         if not 0.0 < self.train_fraction <= 1.0:
             raise LthError(f"{where}.train_fraction: must be in (0, 1], got {self.train_fraction}")
 
-    def inert(self) -> dict[str, str]:
-        if self.validation_size == 0 and self.train_fraction == 1.0:
-            return {"split_seed": "with validation_size: 0 and train_fraction: 1 (it draws the validation "
-                                  "examples and the training subset)"}
-        return {}
-
 
 @dataclass(frozen=True)
 class SweepSpec(Spec):

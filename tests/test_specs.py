@@ -135,7 +135,6 @@ def test_parse_mapping_rejects_non_mappings_and_bad_yaml():
         (PruneSpec, {"exclude": ["output"], "output_rate": 0.1}, r"prune\.output_rate: has no effect with output layers excluded"),
         (PruneSpec, {"exclude": ["conv"], "conv_rate": 0.1}, r"prune\.conv_rate: has no effect with conv layers excluded"),
         (PruneSpec, {"rounds": 0, "rate": 0.2}, r"prune\.rate: has no effect with rounds: 0"),
-        (DataSpec, {"validation_size": 0, "split_seed": 3}, r"data\.split_seed: has no effect with validation_size: 0 and train_fraction: 1"),
     ],
 )
 def test_a_setting_without_effect_is_an_error_naming_it(cls, data, pattern):
@@ -148,13 +147,11 @@ def test_settings_with_effect_pass_and_the_canonical_form_leaves_out_those_witho
     assert ModelSpec.from_dict({"init": "normal", "init_std": 0.05}).to_dict()["init_std"] == 0.05
     sgd = TrainSpec.from_dict({"optimizer": "sgd", "momentum": 0.5, "milestones": [10], "gamma": 0.5})
     assert (sgd.to_dict()["momentum"], sgd.to_dict()["gamma"]) == (0.5, 0.5)
-    assert DataSpec.from_dict({"validation_size": 0, "train_fraction": 0.5, "split_seed": 3}).split_seed == 3
     cases = {  # spec -> keys its canonical form leaves out
         ModelSpec.from_dict({}): {"init_std"},
         TrainSpec.from_dict({}): {"momentum", "gamma"},
         PruneSpec.from_dict({"strategy": "global", "exclude": ["output"]}): {"output_rate", "conv_rate"},
         PruneSpec.from_dict({"rounds": 0}): {"strategy", "rate", "output_rate", "conv_rate", "mode", "exclude"},
-        DataSpec.from_dict({"validation_size": 0}): {"split_seed"},
     }
     for spec, left_out in cases.items():
         canonical = spec.to_dict()
