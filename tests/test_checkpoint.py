@@ -24,7 +24,7 @@ def ckpt(make_model, make_pruned_mask):
     weights = {k: v.clone() for k, v in model.state_dict().items()}
     mask = make_pruned_mask(model, weights, rounds=2)
     provenance = {"seeds": {"init": 4, "order": 9}, "environment": checkpoint.environment("cpu"), "note": "ü θ₀"}
-    return Checkpoint(weights, mask, {"name": "mlp", "hidden": [16, 8], "init": "glorot_normal", "init_std": 0.1},
+    return Checkpoint(weights, mask, {"name": "mlp", "hidden": [16, 8], "init": "glorot_normal"},
                       "fashion_mnist", provenance)
 
 

@@ -115,7 +115,7 @@ def test_rules_run_in_an_env_built_as_conda_builds_it(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({
         "data_root": str(tmp_path / "data"), "device": "cpu", "run": [],
-        "experiments": {"x": {"dataset": "xor", "validation_size": 0, "model": {"name": "mlp", "hidden": [4]},
+        "experiments": {"x": {"dataset": "xor", "validation_size": 100, "model": {"name": "mlp", "hidden": [4]},
                               "train": {"iterations": 10}}},
     }))
     work = tmp_path / "work"

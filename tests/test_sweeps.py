@@ -138,7 +138,6 @@ def test_build_gives_the_experiments_and_sweeps():
     "key, values, same",
     [
         ("train.lr", [1, 1.0, 2], "1 and 1.0"),  # two names, one learning rate
-        ("seed", [3, 3.0], "3 and 3.0"),
     ],
 )
 def test_a_sweep_of_identical_members_is_an_error_naming_it(key, values, same):
