@@ -22,7 +22,7 @@ CONTROLS = ("reinit", "shuffle", "random")
 ABLATIONS = ("finetune", "inverse", "clamped")
 KEYS = (
     "dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials",
-    "controls", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",
+    "controls", "shuffle_output", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",
 )
 
 
@@ -36,6 +36,9 @@ class Experiment:
     rewind_iteration: int = 0
     trials: int = 1
     controls: tuple[str, ...] = ()
+    # The shuffle control moves the hidden and convolutional layers' connections; the output
+    # layer keeps the ticket's, as in LTH control 2, unless this is set.
+    shuffle_output: bool = False
     seed: int = 0
     instability: InstabilitySpec | None = None
     ablations: tuple[str, ...] = ()
@@ -58,6 +61,11 @@ class Experiment:
         for control in controls:
             if control not in CONTROLS:
                 raise LthError(f"{where}.controls: unknown control '{control}' (allowed: {', '.join(CONTROLS)})")
+        shuffle_output = cfg.get("shuffle_output", False)
+        if not isinstance(shuffle_output, bool):
+            raise LthError(f"{where}.shuffle_output: expected true or false, got {shuffle_output!r}")
+        if shuffle_output and "shuffle" not in controls:
+            raise LthError(f"{where}.shuffle_output: has no effect without the shuffle control in {where}.controls")
         ablations = tuple(cfg.get("ablations", ()))
         for ablation in ablations:
             if ablation not in ABLATIONS:
@@ -76,6 +84,7 @@ class Experiment:
             rewind_iteration=int(cfg.get("rewind_iteration", 0)),
             trials=int(cfg.get("trials", 1)),
             controls=controls,
+            shuffle_output=shuffle_output,
             seed=int(cfg.get("seed", 0)),
             instability=(
                 InstabilitySpec.from_dict(cfg["instability"], f"{where}.instability") if "instability" in cfg else None
