@@ -139,11 +139,13 @@ def cmd_prune(args) -> None:
     checkpoint.save(args.out, Checkpoint({}, new, trained.model, trained.dataset, prov))
 
 
-def _masked_start(args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint) -> None:
+def _masked_start(
+    args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint, **extra
+) -> None:
     masks.check_compatible(weights, mask, f"mask '{args.mask}'")
     checkpoint.check_same_network(mask_ckpt, f"mask '{args.mask}'", source, f"weights '{args.weights}'")
     prov = _provenance(args, {**mask_ckpt.provenance.get("seeds", {}), **seeds}, source)
-    prov.update(counts=masks.counts(mask), weights_remaining=masks.fraction_remaining(mask))
+    prov.update(counts=masks.counts(mask), weights_remaining=masks.fraction_remaining(mask), **extra)
     checkpoint.save(args.out, Checkpoint(masks.apply(weights, mask), mask, source.model, source.dataset, prov))
 
 
@@ -154,19 +156,27 @@ def cmd_rewind(args) -> None:
 
 
 def cmd_control(args) -> None:
+    """reinit: the ticket's mask, fresh weights; shuffle: the ticket's connections, each with its
+    own rewind value, moved to random positions of its layer (LTH control 2, `masks.shuffle`);
+    random: a random mask with the ticket's per-layer counts over the rewind weights."""
+    if args.shuffle_output and args.kind != "shuffle":
+        raise LthError(f"--shuffle-output applies to --kind shuffle only, not to --kind {args.kind}")
     mask_ckpt = checkpoint.load(args.mask, "mask")
     source = checkpoint.load(args.weights, "rewind weights")
     g = torch.Generator().manual_seed(args.seed)
-    mask, weights = mask_ckpt.masks, source.weights
+    mask, weights, extra = mask_ckpt.masks, source.weights, {}
     if args.kind == "reinit":
         model = _model_for(source)
         models.initialise(model, ModelSpec.from_dict(source.model, "model"), args.seed)
         weights = model.state_dict()
     elif args.kind == "shuffle":
-        mask = masks.shuffle(mask, g)
+        masks.check_compatible(weights, mask, f"mask '{args.mask}'")
+        layers = masks.shuffle_layers(_model_for(source), output=args.shuffle_output)
+        mask, weights = masks.shuffle(weights, mask, layers, g)
+        extra = {"shuffled_layers": layers}
     else:
         mask = masks.random_mask(mask, g)
-    _masked_start(args, mask_ckpt, weights, mask, {args.kind: args.seed}, source)
+    _masked_start(args, mask_ckpt, weights, mask, {args.kind: args.seed}, source, **extra)
 
 
 def cmd_summarize(args) -> None:
@@ -417,6 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mask", required=True, type=Path, help="the ticket's mask for this round")
     p.add_argument("--weights", required=True, type=Path, help="the ticket's rewind state (θ₀ or θ_k)")
     p.add_argument("--seed", required=True, type=int, help="the control's own seed")
+    p.add_argument(
+        "--shuffle-output", action="store_true",
+        help="shuffle: move the output layer's connections too (default: it keeps the ticket's, as in the paper)",
+    )
     p.add_argument("--out", required=True, type=Path)
     provenance(p)
 

@@ -22,7 +22,7 @@ CONTROLS = ("reinit", "shuffle", "random")
 ABLATIONS = ("finetune", "inverse", "clamped")
 KEYS = (
     "dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials",
-    "controls", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",
+    "controls", "shuffle_output", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",
 )
 
 
@@ -36,6 +36,9 @@ class Experiment:
     rewind_iteration: int = 0
     trials: int = 1
     controls: tuple[str, ...] = ()
+    # The shuffle control moves the hidden and convolutional layers' connections; the output
+    # layer keeps the ticket's, as in LTH control 2, unless this is set.
+    shuffle_output: bool = False
     seed: int = 0
     instability: InstabilitySpec | None = None
     ablations: tuple[str, ...] = ()
@@ -58,6 +61,9 @@ class Experiment:
         for control in controls:
             if control not in CONTROLS:
                 raise LthError(f"{where}.controls: unknown control '{control}' (allowed: {', '.join(CONTROLS)})")
+        shuffle_output = _check_type(cfg.get("shuffle_output", False), bool, f"{where}.shuffle_output")
+        if shuffle_output and "shuffle" not in controls:
+            raise LthError(f"{where}.shuffle_output: has no effect without the shuffle control in {where}.controls")
         ablations = _check_type(cfg.get("ablations", ()), tuple[str, ...], f"{where}.ablations")
         for ablation in ablations:
             if ablation not in ABLATIONS:
@@ -76,6 +82,7 @@ class Experiment:
             rewind_iteration=_check_type(cfg.get("rewind_iteration", 0), int, f"{where}.rewind_iteration"),
             trials=_check_type(cfg.get("trials", 1), int, f"{where}.trials"),
             controls=controls,
+            shuffle_output=shuffle_output,
             seed=_check_type(cfg.get("seed", 0), int, f"{where}.seed"),
             instability=(
                 InstabilitySpec.from_dict(cfg["instability"], f"{where}.instability") if "instability" in cfg else None

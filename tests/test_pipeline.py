@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from lth import checkpoint
 from lth.experiment import Experiment
 from lth.masks import survivors
 
@@ -197,6 +198,28 @@ def test_learning_rate_change_reruns_only_that_experiments_training(smoke_run):
     assert counts == expected
 
 
+def test_shuffle_control_in_the_pipeline_and_its_output_switch(smoke_run):
+    """The pipeline's shuffle start holds the ticket's start values of each hidden layer at new
+    positions and the ticket's output layer; `shuffle_output` re-runs only the shuffle jobs."""
+    workdir, configfile = smoke_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
+    round1 = workdir / "results/smoke/trial0/round1"
+    ticket, shuffled = (checkpoint.load(round1 / v / "start.safetensors") for v in ("ticket", "shuffle"))
+    for name in ("hidden.0.weight", "hidden.1.weight"):
+        assert not (shuffled.masks[name] == ticket.masks[name]).all(), name
+        values = [c.weights[name][c.masks[name]].sort().values for c in (ticket, shuffled)]
+        assert values[0].equal(values[1]), name
+    for name in ("output.weight", "output.bias", "hidden.0.bias"):
+        assert ticket.weights[name].equal(shuffled.weights[name]), name
+    assert yaml.safe_load((round1 / "shuffle/start.json").read_text())["shuffled_layers"] == [
+        "hidden.0.weight", "hidden.1.weight"]
+    override = write_config(workdir / "shuffle_output.yaml", {"experiments": {"smoke": {"shuffle_output": True}}})
+    counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(override)).stdout)
+    shuffles = exp.trials * exp.prune.rounds
+    assert counts == {"control": shuffles, "train": shuffles, "summary": 1, "figures": 1, "all": 1}
+
+
 @pytest.mark.parametrize(
     "edit, culprit",
     [
@@ -205,6 +228,7 @@ def test_learning_rate_change_reruns_only_that_experiments_training(smoke_run):
         (lambda e: e["train"].update(iterations="many"), "many"),
         (lambda e: e["model"].update(name="resnet1000"), "resnet1000"),
         (lambda e: e.update(controls=["reinit", "bogus"]), "bogus"),
+        (lambda e: e.update(shuffle_output="yes"), "shuffle_output"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):

@@ -214,6 +214,14 @@ def clamp_flag(wildcards):
     return f"--clamp {exp_of(wildcards).clamp}" if clamped else ""
 
 
+def control_flags(wildcards):
+    """`lth control --shuffle-output` for the shuffle control when the experiment asks for it,
+    nothing otherwise: the key is a param of the shuffle jobs only, so changing it re-runs them
+    (and what follows) and no other job."""
+    shuffled = wildcards.control == "shuffle" and exp_of(wildcards).shuffle_output
+    return "--shuffle-output" if shuffled else ""
+
+
 def train_params(order_seed=None, train=None, **where):
     """Params of the training rules: only the config slice a training job depends on.
 
@@ -279,7 +287,11 @@ def report_settings(exp, omit=()):
         "rewind_iteration": exp.rewind_iteration,
         "trials": exp.trials,
         "seed": exp.seed,
-        "controls": ", ".join(exp.controls) or "none",
+        "controls": ", ".join(
+            "shuffle (output layer too)" if c == "shuffle" and exp.shuffle_output else c
+            for c in exp.controls
+        )
+        or "none",
         "instability": exp.instability.to_dict() if exp.instability else "none",
     }
     if exp.ablations:
