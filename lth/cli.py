@@ -186,7 +186,7 @@ def cmd_plot(args) -> None:
 
     from lth.figures import render
 
-    render(pd.read_csv(args.summary), pd.read_csv(args.curves), args.outdir, args.title)
+    render(pd.read_csv(args.summary), pd.read_csv(args.curves) if args.curves else None, args.outdir, args.title)
 
 
 def cmd_interpolate(args) -> None:
@@ -251,12 +251,8 @@ def cmd_plot_analyses(args) -> None:
     from lth.figures import render_instability, render_structure
 
     if args.instability:
-        if not (args.instability_paths and args.imp_rewinding):
-            raise LthError("--instability needs --instability-paths and --imp-rewinding (the tables its figures read)")
-        render_instability(
-            pd.read_csv(args.instability_paths), pd.read_csv(args.instability), pd.read_csv(args.imp_rewinding),
-            args.outdir, args.title, args.threshold,
-        )
+        paths, imp = (pd.read_csv(path) if path else None for path in (args.instability_paths, args.imp_rewinding))
+        render_instability(paths, pd.read_csv(args.instability), imp, args.outdir, args.title, args.threshold)
     if args.structure:
         render_structure(pd.read_csv(args.structure), args.outdir, args.title)
 
@@ -281,7 +277,8 @@ def cmd_plot_anatomy(args) -> None:
 
     from lth.figures import render_anatomy
 
-    render_anatomy(pd.read_csv(args.stats), pd.read_csv(args.hist), pd.read_csv(args.units), args.outdir, args.title)
+    optional = [pd.read_csv(path) if path else None for path in (args.hist, args.units)]
+    render_anatomy(pd.read_csv(args.stats), *optional, args.outdir, args.title)
 
 
 def cmd_sweep(args) -> None:
@@ -427,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot", cmd_plot, "render the paper-style figures (PNG and PDF) from the summary tables")
     p.add_argument("--summary", required=True, type=Path)
-    p.add_argument("--curves", required=True, type=Path)
+    p.add_argument("--curves", type=Path, help="every evaluation (written by 'lth summarize'); without it no curves figure")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="", help="figure title (experiment and settings)")
 
@@ -453,8 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot-analyses", cmd_plot_analyses, "render the instability and structure figures")
     p.add_argument("--instability", type=Path, help="table written by 'lth instability'")
-    p.add_argument("--instability-paths", type=Path, help="paths written by 'lth instability'")
-    p.add_argument("--imp-rewinding", type=Path, help="table written by 'lth imp-rewinding'")
+    p.add_argument("--instability-paths", type=Path,
+                   help="paths written by 'lth instability'; without it no instability_paths figure")
+    p.add_argument("--imp-rewinding", type=Path,
+                   help="table written by 'lth imp-rewinding'; without it no imp_rewinding_vs_k figure")
     p.add_argument("--threshold", type=float, default=0.02, help="instability below which a network is stable")
     p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
     p.add_argument("--outdir", required=True, type=Path)
@@ -470,8 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot-anatomy", cmd_plot_anatomy, "render the anatomy figures")
     p.add_argument("--stats", required=True, type=Path, help="table written by 'lth anatomy --out'")
-    p.add_argument("--hist", required=True, type=Path)
-    p.add_argument("--units", required=True, type=Path)
+    p.add_argument("--hist", type=Path, help="histograms of 'lth anatomy'; without it no anatomy_init figure")
+    p.add_argument("--units", type=Path, help="per-unit counts of 'lth anatomy'; without it no anatomy_units figure")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="")
 

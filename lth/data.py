@@ -61,6 +61,11 @@ class DatasetInfo:
     def normalisation(self) -> dict:
         return {"scale": self.scale, "mean": list(self.mean), "std": list(self.std)}
 
+    def black(self, device: torch.device | str = "cpu") -> torch.Tensor:
+        """The normalised value of a zero (black) pixel, per channel: what augmentation pads with,
+        computed by the same operations as the images' normalisation, so it is bit-identical."""
+        return _normalise(torch.zeros(1, len(self.mean), 1, 1), self, torch.device(device)).flatten()
+
 
 def _writable(root: Path) -> bool:
     """Whether torchvision may write under ``root``.

@@ -122,13 +122,16 @@ def _curves(curves: pd.DataFrame, title: str):
     return fig
 
 
-def render(summary: pd.DataFrame, curves: pd.DataFrame, outdir: str | os.PathLike, title: str) -> list[Path]:
-    """Write accuracy, early_stop and curves figures (PNG and PDF) into ``outdir``."""
+def render(summary: pd.DataFrame, curves: pd.DataFrame | None, outdir: str | os.PathLike, title: str) -> list[Path]:
+    """Write accuracy, early_stop and curves figures (PNG and PDF) into ``outdir``. Without
+    ``curves`` (a recorded run whose per-evaluation table was not kept) the curves figure is left out."""
     outdir = Path(outdir)
     _save(_metric_vs_sparsity(summary, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100), outdir, "accuracy")
     _save(_metric_vs_sparsity(summary, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "early_stop")
-    _save(_curves(curves, title), outdir, "curves")
-    return [outdir / f"{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]
+    if curves is not None:
+        _save(_curves(curves, title), outdir, "curves")
+    stems = FIGURES if curves is not None else FIGURES[:2]
+    return [outdir / f"{stem}.{ext}" for stem in stems for ext in ("png", "pdf")]
 
 
 def _instability_paths(paths: pd.DataFrame, title: str):
@@ -234,13 +237,16 @@ def _imp_rewinding_vs_k(table: pd.DataFrame, imp: pd.DataFrame, threshold: float
     return fig
 
 
-def render_instability(paths: pd.DataFrame, table: pd.DataFrame, imp: pd.DataFrame, outdir: str | os.PathLike,
-                       title: str, threshold: float = 0.02) -> None:
-    """Write instability_paths, instability_vs_k and imp_rewinding_vs_k (PNG and PDF) into ``outdir``."""
+def render_instability(paths: pd.DataFrame | None, table: pd.DataFrame, imp: pd.DataFrame | None,
+                       outdir: str | os.PathLike, title: str, threshold: float = 0.02) -> None:
+    """Write instability_paths, instability_vs_k and imp_rewinding_vs_k (PNG and PDF) into ``outdir``;
+    a figure whose table is None (``paths``, ``imp``: not kept for a recorded run) is left out."""
     outdir = Path(outdir)
-    _save(_instability_paths(paths, title), outdir, "instability_paths")
+    if paths is not None:
+        _save(_instability_paths(paths, title), outdir, "instability_paths")
     _save(_instability_vs_k(table, threshold, title), outdir, "instability_vs_k")
-    _save(_imp_rewinding_vs_k(table, imp, threshold, title), outdir, "imp_rewinding_vs_k")
+    if imp is not None:
+        _save(_imp_rewinding_vs_k(table, imp, threshold, title), outdir, "imp_rewinding_vs_k")
 
 
 def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> None:
@@ -422,10 +428,13 @@ def _anatomy_dead(stats: pd.DataFrame, title: str):
     return fig
 
 
-def render_anatomy(stats: pd.DataFrame, hist: pd.DataFrame, units: pd.DataFrame, outdir: str | os.PathLike,
-                   title: str) -> None:
-    """Write anatomy_init, anatomy_units and anatomy_dead (PNG and PDF) into ``outdir``."""
+def render_anatomy(stats: pd.DataFrame, hist: pd.DataFrame | None, units: pd.DataFrame | None,
+                   outdir: str | os.PathLike, title: str) -> None:
+    """Write anatomy_init, anatomy_units and anatomy_dead (PNG and PDF) into ``outdir``; a figure
+    whose table is None (not kept for a recorded run: they are large) is left out."""
     outdir = Path(outdir)
-    _save(_anatomy_init(hist, stats, title), outdir, "anatomy_init")
-    _save(_anatomy_units(units, stats, title), outdir, "anatomy_units")
+    if hist is not None:
+        _save(_anatomy_init(hist, stats, title), outdir, "anatomy_init")
+    if units is not None:
+        _save(_anatomy_units(units, stats, title), outdir, "anatomy_units")
     _save(_anatomy_dead(stats, title), outdir, "anatomy_dead")

@@ -1,10 +1,11 @@
-"""Batch augmentation on tensors: each image is a padded crop, mirrored or not, and seeded."""
+"""Batch augmentation on tensors: each image is a crop of the image padded with black, mirrored or
+not, and seeded."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
+import torchvision.transforms.functional as TF
 
 from lth import data, masks, models
 from lth.augment import crop_flip
@@ -13,30 +14,39 @@ from lth.specs import ModelSpec, TrainSpec
 from lth.training import train
 
 
-def reference(x, offsets, flips, padding=4):
-    """Per-image crop of the zero-padded image, then a left-right flip: the obvious slow version."""
+def reference(raw, offsets, flips, info, padding=4):
+    """Per image, the usual torchvision pipeline: pad the unnormalised (uint8) image with black, crop
+    at the drawn offset, flip, then scale to [0, 1] and normalise."""
     out = []
-    for img, (dy, dx), flip in zip(x, offsets.tolist(), flips.tolist()):
-        crop = F.pad(img, (padding,) * 4)[:, dy : dy + img.shape[1], dx : dx + img.shape[2]]
-        out.append(crop.flip(2) if flip else crop)
+    for img, (dy, dx), flip in zip(raw, offsets.tolist(), flips.tolist()):
+        crop = TF.crop(TF.pad(img, [padding], fill=0), dy, dx, img.shape[1], img.shape[2])
+        crop = TF.hflip(crop) if flip else crop
+        out.append(TF.normalize(crop.float() / info.scale, list(info.mean), list(info.std)))
     return torch.stack(out)
 
 
-def test_crop_flip_equals_per_image_crops_and_flips():
-    x = torch.randn(64, 3, 8, 10)
-    out = crop_flip(x, torch.Generator().manual_seed(5))
+def test_crop_flip_pads_with_black_as_torchvision_does_before_normalising():
+    info = data.DATASETS["cifar10"]
+    raw = torch.randint(0, 256, (64, 3, 8, 10), dtype=torch.uint8, generator=torch.Generator().manual_seed(4))
+    x = data._normalise(raw, info, torch.device("cpu"))  # as load_splits normalises
+    black = info.black()
+    out = crop_flip(x, torch.Generator().manual_seed(5), black)
     g = torch.Generator().manual_seed(5)  # the same draws, in the same order
     offsets = torch.randint(0, 9, (64, 2), generator=g)
     flips = torch.rand(64, generator=g) < 0.5
-    assert 0 < int(flips.sum()) < 64
-    assert torch.equal(out, reference(x, offsets, flips))
+    assert 0 < int(flips.sum()) < 64 and (offsets == 0).any() and (offsets == 8).any()
+    assert torch.equal(out, reference(raw, offsets, flips, info))
+    # Black is not zero after normalisation: padding zeros there (the mean colour) is another crop.
+    assert torch.equal(black, (torch.zeros(3) - torch.tensor(info.mean)) / torch.tensor(info.std))
+    assert (black < -1.5).all()
+    assert not torch.equal(out, crop_flip(x, torch.Generator().manual_seed(5), torch.zeros(3)))
 
 
 def test_crop_flip_is_seeded():
-    x = torch.randn(16, 3, 32, 32)
-    a = crop_flip(x, torch.Generator().manual_seed(1))
-    assert torch.equal(a, crop_flip(x, torch.Generator().manual_seed(1)))
-    assert not torch.equal(a, crop_flip(x, torch.Generator().manual_seed(2)))
+    x, black = torch.randn(16, 3, 32, 32), data.DATASETS["cifar10"].black()
+    a = crop_flip(x, torch.Generator().manual_seed(1), black)
+    assert torch.equal(a, crop_flip(x, torch.Generator().manual_seed(1), black))
+    assert not torch.equal(a, crop_flip(x, torch.Generator().manual_seed(2), black))
 
 
 def test_augment_refuses_flat_inputs(xor_splits, make_model):

@@ -129,7 +129,7 @@ def test_cli_sidecar_records_seeds_versions_and_context(tmp_path):
     assert side["step"] == "init"
     assert side["seeds"] == {"init": 17}
     assert side["context"] == {"experiment": "smoke", "trial": 2}
-    assert side["model"] == {"name": "mlp", "hidden": [8], "init": "glorot_normal", "init_std": 0.1, "dropout": 0.0}
+    assert side["model"] == {"name": "mlp", "hidden": [8], "init": "glorot_normal", "dropout": 0.0}  # (no init_std: Glorot)
     assert side["dataset"] == "xor"
     env = side["environment"]
     assert env["lth"] == lth.__version__ and env["torch"] == torch.__version__

@@ -337,21 +337,23 @@ def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
     assert not (tmp_path / "results").exists()
 
 
-CIFAR_RECIPES = [
+PAPER_RECIPES = [
     "conv2_cifar10", "conv4_cifar10", "conv6_cifar10", "vgg19_cifar10", "vgg19_cifar10_lr001",
     "vgg19_cifar10_warmup", "resnet20_cifar10", "resnet20_cifar10_lr001", "resnet20_cifar10_warmup",
-    "resnet20_cifar10_lmc",
+    "lenet_mnist_lmc", "resnet20_cifar10_lmc", "resnet20_cifar10_lmc_low", "resnet20_cifar10_lmc_warmup",
+    "vgg16_cifar10_lmc",
 ]
 
 
-def test_cifar_recipes_dry_run_job_counts(tmp_path):
-    """The named CIFAR-10 recipes of config.yaml build their whole DAGs (one shared data job)."""
+def test_paper_recipes_dry_run_job_counts(tmp_path):
+    """The LTH CIFAR-10 and the LMC recipes of config.yaml build their whole DAGs (one data job
+    per dataset)."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    assert set(CIFAR_RECIPES) <= set(config["experiments"])
-    override = write_config(tmp_path / "cifar.yaml", {"run": CIFAR_RECIPES})
+    assert set(PAPER_RECIPES) <= set(config["experiments"])
+    override = write_config(tmp_path / "recipes.yaml", {"run": PAPER_RECIPES})
     proc = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml"), str(override))
-    expected = {"data": 1}
-    for name in CIFAR_RECIPES:
+    expected = {"data": len({config["experiments"][name]["dataset"] for name in PAPER_RECIPES})}
+    for name in PAPER_RECIPES:
         for rule, n in expected_jobs(Experiment.from_config(name, config["experiments"][name])).items():
             expected[rule] = expected.get(rule, 0) + (n if rule != "all" else 0)
     expected["all"] = 1

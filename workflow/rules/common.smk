@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import shlex
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -10,7 +11,6 @@ from snakemake.utils import validate
 
 from lth import sweeps
 from lth.errors import LthError
-from lth.experiment import Experiment
 from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
@@ -18,10 +18,7 @@ from lth.studies import study_from_config
 # several experiments (lth.sweeps): EXPERIMENTS holds its members, SWEEPS the sweep itself, and
 # RUN the experiments `run:` builds (a sweep's name builds all its members).
 try:
-    _configs, SWEEPS = sweeps.expand(config.get("experiments", {}))
-    EXPERIMENTS = {
-        name: Experiment.from_config(name, cfg) for name, cfg in _configs.items()
-    }
+    EXPERIMENTS, SWEEPS = sweeps.build(config.get("experiments", {}))
     STUDIES = {
         name: study_from_config(name, cfg, EXPERIMENTS, SWEEPS)
         for name, cfg in config.get("studies", {}).items()
@@ -36,6 +33,19 @@ validate(config, "../schemas/config.schema.yaml")
 # (jobs inherit it, also on a cluster, where each job re-reads this file). They are not params:
 # moving the data folder or switching CPU for GPU must not re-run finished jobs.
 os.environ.update(LTH_DATA_ROOT=config["data_root"], LTH_DEVICE=config["device"])
+
+# The `lth` in every shell command is this checkout's package: the prefix below (Snakemake puts
+# it before each command) defines a shell function `lth` that runs `python -m lth` with this
+# folder first on PYTHONPATH. `python` is the job's: the conda env's with --use-conda (which
+# installs only lth's dependencies and drops any PYTHONPATH from outside), else the active
+# environment's. It works the same on a cluster node, where the job re-reads this file, and the
+# rules' commands (a re-run trigger) do not contain the checkout's path. "set -euo pipefail" is
+# Snakemake's own prefix for bash, which a prefix replaces.
+LTH_SOURCE = shlex.quote(workflow.basedir)
+shell.prefix(
+    "set -euo pipefail; "
+    'lth() {{ PYTHONPATH={LTH_SOURCE}${{PYTHONPATH:+:$PYTHONPATH}} python -m lth "$@"; }}; '
+)
 
 
 wildcard_constraints:
