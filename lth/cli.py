@@ -187,6 +187,12 @@ def cmd_summarize(args) -> None:
     write_csv(args.curves, curves)
 
 
+def cmd_imp_rewinding(args) -> None:
+    from lth.summary import imp_rewinding_table
+
+    write_csv(args.out, imp_rewinding_table(args.trained, args.k))
+
+
 def cmd_plot(args) -> None:
     import pandas as pd
 
@@ -260,9 +266,8 @@ def cmd_plot_analyses(args) -> None:
     from lth.figures import render_instability, render_structure
 
     if args.instability:
-        render_instability(
-            pd.read_csv(args.instability_paths), pd.read_csv(args.instability), args.outdir, args.title, args.threshold
-        )
+        paths, imp = (pd.read_csv(path) if path else None for path in (args.instability_paths, args.imp_rewinding))
+        render_instability(paths, pd.read_csv(args.instability), imp, args.outdir, args.title, args.threshold)
     if args.structure:
         render_structure(pd.read_csv(args.structure), args.outdir, args.title)
 
@@ -441,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--curves", required=True, type=Path, help="CSV of every evaluation of every run")
     p.add_argument("--columns", help="YAML/JSON mapping of settings added as columns to every row (e.g. prune_rate)")
 
+    p = add("imp-rewinding", cmd_imp_rewinding, "test accuracy of the IMP subnetworks rewound to k, against k")
+    p.add_argument("--trained", nargs="+", required=True, type=Path, help="trained tickets' sidecars (trained.json)")
+    p.add_argument("--k", nargs="+", required=True, type=int, help="the iteration each one's IMP run rewinds to, same order")
+    p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial, round and k")
+
     p = add("plot", cmd_plot, "render the paper-style figures (PNG and PDF) from the summary tables")
     p.add_argument("--summary", required=True, type=Path)
     p.add_argument("--curves", type=Path, help="every evaluation (written by 'lth summarize'); without it no curves figure")
@@ -469,7 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot-analyses", cmd_plot_analyses, "render the instability and structure figures")
     p.add_argument("--instability", type=Path, help="table written by 'lth instability'")
-    p.add_argument("--instability-paths", type=Path, help="paths written by 'lth instability'")
+    p.add_argument("--instability-paths", type=Path,
+                   help="paths written by 'lth instability'; without it no instability_paths figure")
+    p.add_argument("--imp-rewinding", type=Path,
+                   help="table written by 'lth imp-rewinding'; without it no imp_rewinding_vs_k figure")
     p.add_argument("--threshold", type=float, default=0.02, help="instability below which a network is stable")
     p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
     p.add_argument("--outdir", required=True, type=Path)

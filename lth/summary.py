@@ -80,6 +80,33 @@ def collect(
     return summary, curves_frame
 
 
+IMP_REWINDING_COLUMNS = [
+    "experiment", "trial", "round", "k", "weights_remaining", "final_test_accuracy", "early_stop_test_accuracy",
+    "early_stop_iteration",
+]
+
+
+def imp_rewinding_table(sidecars: list[str | os.PathLike], ks: list[int]) -> pd.DataFrame:
+    """Test accuracy of the IMP subnetworks rewound to k (Frankle et al. 2020, section 5): one row
+    per trained ticket, with the k its IMP run rewinds to (``ks``, same order as ``sidecars``).
+
+    A network's sidecar does not always know its k: round 0 (the dense network) is shared by every
+    run, and the experiment's own run is the one rewinding to its rewind_iteration, so the caller
+    says. The dense network therefore appears once per k, with the same accuracy, as round 0 of
+    each run.
+    """
+    if len(sidecars) != len(ks):
+        raise LthError(f"{len(sidecars)} sidecars but {len(ks)} rewind iterations: give one k per sidecar")
+    rows = []
+    for sidecar, k in zip(sidecars, ks):
+        row = summary_row(_read_sidecar(Path(sidecar)))
+        if row["variant"] != "ticket":
+            raise LthError(f"'{sidecar}' is a {row['variant']} network, not a ticket of an IMP run")
+        rows.append({**row, "k": int(k)})
+    frame = pd.DataFrame(rows, columns=[*IMP_REWINDING_COLUMNS, "variant"])[IMP_REWINDING_COLUMNS]
+    return frame.sort_values(["experiment", "round", "k", "trial"]).reset_index(drop=True)
+
+
 def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
     order = {v: i for i, v in enumerate(VARIANT_ORDER)}
     keys = ["experiment", "round", "variant", "trial"] + (extra or [])

@@ -175,14 +175,16 @@ def pruned_network(wildcards):
 def prune_flags(wildcards):
     """`lth prune` flags of a mask family: the round (a target_remaining schedule needs it), the
     one-shot depth, inverse pruning, and a random tie order for clamped weights (many equal).
+    A rule without a family wildcard (rewind_k_prune) prunes iteratively.
     """
     round_ = int(wildcards["round"])
+    family = wildcards.get("family", "iterative")
     flags = [f"--round {round_}"]
-    if wildcards.family == "oneshot":
+    if family == "oneshot":
         flags.append(f"--oneshot-rounds {round_}")
-    if wildcards.family == "inverse":
+    if family == "inverse":
         flags.append("--inverse")
-    if wildcards.family == "clamped":
+    if family == "clamped":
         seed = exp_of(wildcards).tie_seed(int(wildcards.trial), round_, "clamped")
         flags.append(f"--tie-seed {seed}")
     return " ".join(flags)
@@ -364,11 +366,55 @@ def spawn_state(wildcards):
     return f"{trial}/spawn/k{k}.safetensors"
 
 
+def imp_round(exp, trial, k, round_):
+    """Folder of round r of the trial's IMP run that rewinds to iteration k (Frankle et al. 2020,
+    section 5): the experiment's own run when k is its rewind_iteration, else
+    trial<t>/rewind_k<k>/ (rules rewind_k_*). Round 0, the dense network trained from θ₀, is
+    the same for every k, so every run shares the experiment's."""
+    shared = round_ == 0 or k == exp.rewind_iteration
+    run = f"trial{trial}" if shared else f"trial{trial}/rewind_k{k}"
+    return f"results/{exp.name}/{run}/round{round_}"
+
+
+def imp_mask(exp, trial, k, round_):
+    """The ticket mask of round r ≥ 1 of the IMP run rewinding to k. A mask that cannot depend on
+    k is the experiment's own file, so no job is repeated: round 1 prunes the dense network all
+    runs share, and one-shot masks all prune that network."""
+    shared = round_ == 1 or exp.ticket_mask == "oneshot"
+    folder = imp_round(exp, trial, exp.rewind_iteration if shared else k, round_)
+    return f"{folder}/mask_{exp.ticket_mask}.safetensors"
+
+
 def instability_start_inputs(wildcards):
+    """θ_k, and for a sparse round the mask IMP finds when it rewinds to that k."""
     inputs = {"weights": spawn_state(wildcards)}
-    if int(wildcards["round"]) > 0:
-        inputs["mask"] = ticket_mask(wildcards)
+    round_ = int(wildcards["round"])
+    if round_ > 0:
+        inputs["mask"] = imp_mask(
+            exp_of(wildcards), wildcards.trial, int(wildcards.k), round_
+        )
     return inputs
+
+
+def imp_rewinding_runs(exp):
+    """(trial, k, round) of every trained network the accuracy-vs-k table reads: for each k of
+    the instability block, the IMP run rewinding to k at round 0 (the dense network) and at
+    each sparse round the block asks for."""
+    rounds = sorted({0, *exp.instability.rounds})
+    return [
+        (t, k, r)
+        for t in range(exp.trials)
+        for k in exp.instability.rewind_iterations
+        for r in rounds
+    ]
+
+
+def imp_rewinding_sidecars(wildcards):
+    exp = exp_of(wildcards)
+    return [
+        f"{imp_round(exp, t, k, r)}/ticket/trained.json"
+        for t, k, r in imp_rewinding_runs(exp)
+    ]
 
 
 def analysis_targets(name):
@@ -376,10 +422,13 @@ def analysis_targets(name):
     exp = EXPERIMENTS[name]
     targets = []
     if exp.instability:
-        targets += [f"results/{name}/instability.csv"]
+        targets += [
+            f"results/{name}/instability.csv",
+            f"results/{name}/imp_rewinding.csv",
+        ]
         targets += expand(
             f"results/{name}/figures/{{fig}}.{{ext}}",
-            fig=["instability_paths", "instability_vs_k"],
+            fig=INSTABILITY_FIGURES,
             ext=["png", "pdf"],
         )
     if exp.prune.rounds >= 1:
@@ -420,6 +469,7 @@ def all_targets():
 
 
 FIGURES = ["accuracy", "early_stop", "curves"]
+INSTABILITY_FIGURES = ["instability_paths", "instability_vs_k", "imp_rewinding_vs_k"]
 ANATOMY_FIGURES = ["anatomy_init", "anatomy_units", "anatomy_dead"]
 SWEEP_FIGURES = ["sweep_accuracy", "sweep_early_stop", "sweep_vs_value"]
 GPU = 0 if config["device"] == "cpu" else 1
