@@ -28,6 +28,7 @@ from safetensors.torch import save as to_bytes
 
 import lth
 from lth import data, models
+from lth.device import precision
 from lth.errors import LthError
 from lth.io import check_hash, read_json_object, sidecar, write_pair
 from lth.specs import ModelSpec
@@ -61,6 +62,9 @@ def git_commit() -> str | None:
 def environment(device: str | torch.device | None = None) -> dict:
     """Versions, device and commit: recorded in every output.
 
+    With a device, also the GPU float32 precision in force; on a GPU, its model and compute
+    capability and the CUDA and cuDNN versions: GPU results are bit-identical only on the same GPU
+    model with the same libraries, so these say which results can be compared digit for digit.
     torchvision's version is read from its package metadata: importing it costs seconds per job.
     """
     env = {
@@ -74,8 +78,15 @@ def environment(device: str | torch.device | None = None) -> dict:
     if device is not None:
         device = torch.device(device)
         env["device"] = str(device)
+        env["precision"] = precision()
         if device.type == "cuda":
-            env["device_name"] = torch.cuda.get_device_name(device)
+            major, minor = torch.cuda.get_device_capability(device)
+            env.update(
+                device_name=torch.cuda.get_device_name(device),
+                device_capability=f"sm_{major}{minor}",
+                cuda=torch.version.cuda,
+                cudnn=torch.backends.cudnn.version(),
+            )
     return env
 
 

@@ -68,9 +68,10 @@ def cmd_init(args) -> None:
 
 
 def cmd_train(args) -> None:
-    from lth.training import configure_runtime, resolve_device, train
+    from lth.device import configure_runtime, resolve_device
+    from lth.training import train
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     spec = TrainSpec.from_dict(args.train, "train")
     check_writable(args.out, args.metrics, args.save_out)
@@ -202,10 +203,10 @@ def cmd_plot(args) -> None:
 
 
 def cmd_interpolate(args) -> None:
+    from lth.device import configure_runtime, resolve_device
     from lth.instability import alphas, error_along_path
-    from lth.training import configure_runtime, resolve_device
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     check_writable(args.out)
     a, b = checkpoint.load(args.a, "network a"), checkpoint.load(args.b, "network b")
@@ -320,9 +321,10 @@ def cmd_verify(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from lth.training import configure_runtime, evaluate, resolve_device
+    from lth.device import configure_runtime, resolve_device
+    from lth.training import evaluate
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     ckpt = checkpoint.load(args.weights, "weights")
     data.require_dataset(args.data, ckpt.dataset, f"weights '{args.weights}'")
@@ -363,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)",
         )
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+        p.add_argument(
+            "--precision", default=os.environ.get("LTH_PRECISION", "fp32"),
+            help="fp32 or tf32: float32 matrix products and convolutions on GPUs (default: $LTH_PRECISION, else fp32)",
+        )
 
     def split_args(p):
         p.add_argument(

@@ -428,11 +428,12 @@ def stratified_subset(labels: torch.Tensor, fraction: float, seed: int) -> torch
 
 
 def _normalise(x: torch.Tensor, info: DatasetInfo, device: torch.device) -> torch.Tensor:
-    x = x.to(device=device, dtype=torch.float32) / info.scale
+    """Scaled and standardised on the CPU, then moved: the inputs are the same bits on every device."""
+    x = x.to(dtype=torch.float32) / info.scale
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    mean = torch.tensor(info.mean, device=device).view(shape)
-    std = torch.tensor(info.std, device=device).view(shape)
-    return ((x - mean) / std).contiguous()
+    mean = torch.tensor(info.mean).view(shape)
+    std = torch.tensor(info.std).view(shape)
+    return ((x - mean) / std).contiguous().to(device)
 
 
 def load_splits(

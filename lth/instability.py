@@ -76,9 +76,13 @@ def recompute_batchnorm(model: nn.Module, split: Split, batches: int = 30, batch
     Why: an interpolated network's activations have statistics of their own; evaluating it with
     the endpoints' (or their average's) running statistics measures the stale statistics, not
     the path. The statistics are reset and then accumulated as a cumulative (equal-weight)
-    average (``momentum=None``) over ``batches`` forward passes in train mode, on a seeded
-    random sample of ``split`` (the whole split in one batch when it is smaller than
-    ``batch_size``). Momentum and train/eval mode are restored afterwards.
+    average over ``batches`` forward passes in train mode, on a seeded random sample of ``split``
+    (the whole split in one batch when it is smaller than ``batch_size``). Momentum and
+    train/eval mode are restored afterwards.
+
+    The cumulative average is batch i's momentum set to 1/(i+1): the very factor torch computes
+    for ``momentum=None`` (from ``num_batches_tracked``, reading it back from the device, a GPU
+    sync per layer per batch), so the statistics are the same bits without the syncs.
 
     Returns the number of BatchNorm layers recomputed; a model without BatchNorm (the MLPs) is
     left untouched and 0 is returned.
@@ -89,7 +93,6 @@ def recompute_batchnorm(model: nn.Module, split: Split, batches: int = 30, batch
     was_training, momenta = model.training, [m.momentum for m in layers]
     for m in layers:
         m.reset_running_stats()
-        m.momentum = None
     size = min(batch_size, len(split))
     g = torch.Generator().manual_seed(seed)
     order = torch.cat([torch.randperm(len(split), generator=g) for _ in range(math.ceil(batches * size / len(split)))])
@@ -97,6 +100,8 @@ def recompute_batchnorm(model: nn.Module, split: Split, batches: int = 30, batch
     model.train()
     try:
         for i in range(batches):
+            for m in layers:
+                m.momentum = 1.0 / (i + 1)
             model(split.x[order[i * size : (i + 1) * size]])
     finally:
         for m, momentum in zip(layers, momenta):
@@ -113,7 +118,7 @@ def error_along_path(
     splits_by_name: dict[str, Split],
     alphas: list[float],
     *,
-    batch_size: int = 10000,
+    batch_size: int | None = None,
     bn_split: Split | None = None,
     bn_batches: int = 30,
     bn_batch_size: int = 128,

@@ -203,13 +203,13 @@ class TrainSpec(Spec):
     warmup: int = 0  # iterations of linear learning-rate warmup from 0
     milestones: tuple[int, ...] = ()  # iterations at which the learning rate is multiplied by gamma
     gamma: float = 0.1
-    eval_batch_size: int = 10000
+    eval_batch_size: int | None = None  # None: by device, lth.training.EVAL_BATCH (10,000 on a GPU, 1,000 on the CPU)
     augment: bool = False  # random crop (padding 4) and horizontal flip of image batches (lth.augment)
 
     def validate(self, where: str) -> None:
         _choice(self.optimizer, OPTIMIZERS, f"{where}.optimizer")
         for key in ("lr", "batch_size", "iterations", "eval_every", "eval_batch_size"):
-            if getattr(self, key) <= 0:
+            if getattr(self, key) is not None and getattr(self, key) <= 0:
                 raise LthError(f"{where}.{key}: must be positive, got {getattr(self, key)}")
         if self.warmup < 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1:
             raise LthError(f"{where}: warmup and weight_decay must be >= 0 and momentum in [0, 1)")

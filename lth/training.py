@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lth.augment import crop_flip
+from lth.augment import crop_flip, draws
 from lth.data import Split, Splits
 from lth.errors import LthError
 from lth.masks import Mask, check_compatible
@@ -35,36 +34,20 @@ from lth.seeds import derive_seed
 log = logging.getLogger("lth.train")
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks CUDA when present, else the CPU; 'cuda' without a GPU is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise LthError(f"device '{name}' requested but no CUDA device is available (use 'auto' or 'cpu')")
-    if name not in ("cpu",) and not name.startswith("cuda"):
-        raise LthError(f"unknown device '{name}' (allowed: auto, cpu, cuda, cuda:N)")
-    return torch.device(name)
-
-
-def configure_runtime(threads: int | None) -> None:
-    """Deterministic kernels, and a thread count that matches what the scheduler granted.
-
-    The kernel flag is set through ``torch._C`` because ``torch.use_deterministic_algorithms`` also
-    imports ``torch._inductor`` just to set the compiler's copy of the flag: 1.7 s on a 2-core CPU for
-    a job that builds no optimizer (interpolation, evaluation), for a compiler lth never uses. Torch
-    is pinned, so the private call is stable here.
-    """
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch._C._set_deterministic_algorithms(True, warn_only=True)
-    if threads:
-        torch.set_num_threads(threads)
+# The evaluation batch when none is given, by device: large on a GPU (fewer, fuller kernels), 1,000
+# on the CPU, where a conv net's activations for 10,000 CIFAR images took 8.5 GB of memory
+# (Conv-2, bench/job_resources.py) against 1.7 GB for 1,000.
+EVAL_BATCH = {"cuda": 10000, "cpu": 1000}
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, split: Split, batch_size: int = 10000) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy over a whole split, in batches of ``batch_size``."""
+def evaluate(model: nn.Module, split: Split, batch_size: int | None = None) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy over a whole split, in batches of ``batch_size`` (default
+    by device, `EVAL_BATCH`). The batch size changes no prediction; the summed loss can differ in
+    the last bits of float32 between batch sizes."""
     if len(split) == 0:
         return math.nan, math.nan
+    batch_size = batch_size or EVAL_BATCH.get(split.x.device.type, EVAL_BATCH["cpu"])
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=split.y.device, dtype=torch.float64)
@@ -215,6 +198,11 @@ def train(
             if iteration // steps_per_epoch != epoch:
                 epoch = iteration // steps_per_epoch
                 order = epoch_permutation(n_train, order_seed, epoch, device)
+                if spec.augment:  # this epoch's offsets and flips from here on, in one copy
+                    first = iteration
+                    last = min((epoch + 1) * steps_per_epoch, spec.iterations)
+                    seeds = [derive_seed(order_seed, "augment", i) for i in range(first, last)]
+                    offsets, flips = draws(seeds, batch, device)
             offset = (iteration % steps_per_epoch) * batch
             idx = order[offset : offset + batch]
             if scheduled:
@@ -223,7 +211,7 @@ def train(
             # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
             x = train_x.index_select(0, idx)
             if spec.augment:
-                x = crop_flip(x, torch.Generator().manual_seed(derive_seed(order_seed, "augment", iteration)), black)
+                x = crop_flip(x, offsets[iteration - first], flips[iteration - first], black)
             loss = F.cross_entropy(model(x), train_y.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

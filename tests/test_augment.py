@@ -8,8 +8,9 @@ import torch
 import torchvision.transforms.functional as TF
 
 from lth import data, masks, models
-from lth.augment import crop_flip
+from lth.augment import crop_flip, draw, draws
 from lth.errors import LthError
+from lth.seeds import derive_seed
 from lth.specs import ModelSpec, TrainSpec
 from lth.training import train
 
@@ -30,23 +31,70 @@ def test_crop_flip_pads_with_black_as_torchvision_does_before_normalising():
     raw = torch.randint(0, 256, (64, 3, 8, 10), dtype=torch.uint8, generator=torch.Generator().manual_seed(4))
     x = data._normalise(raw, info, torch.device("cpu"))  # as load_splits normalises
     black = info.black()
-    out = crop_flip(x, torch.Generator().manual_seed(5), black)
-    g = torch.Generator().manual_seed(5)  # the same draws, in the same order
-    offsets = torch.randint(0, 9, (64, 2), generator=g)
-    flips = torch.rand(64, generator=g) < 0.5
+    offsets, flips = draw(64, torch.Generator().manual_seed(5))
     assert 0 < int(flips.sum()) < 64 and (offsets == 0).any() and (offsets == 8).any()
+    out = crop_flip(x, offsets, flips, black)
     assert torch.equal(out, reference(raw, offsets, flips, info))
     # Black is not zero after normalisation: padding zeros there (the mean colour) is another crop.
     assert torch.equal(black, (torch.zeros(3) - torch.tensor(info.mean)) / torch.tensor(info.std))
     assert (black < -1.5).all()
-    assert not torch.equal(out, crop_flip(x, torch.Generator().manual_seed(5), torch.zeros(3)))
+    assert not torch.equal(out, crop_flip(x, offsets, flips, torch.zeros(3)))
 
 
-def test_crop_flip_is_seeded():
-    x, black = torch.randn(16, 3, 32, 32), data.DATASETS["cifar10"].black()
-    a = crop_flip(x, torch.Generator().manual_seed(1), black)
-    assert torch.equal(a, crop_flip(x, torch.Generator().manual_seed(1), black))
-    assert not torch.equal(a, crop_flip(x, torch.Generator().manual_seed(2), black))
+def test_draw_draws_as_crop_flip_drew_per_step():
+    offsets, flips = draw(64, torch.Generator().manual_seed(5))
+    g = torch.Generator().manual_seed(5)  # the draws as they were made inside crop_flip, per step
+    assert torch.equal(offsets, torch.randint(0, 9, (64, 2), generator=g))
+    assert torch.equal(flips, torch.rand(64, generator=g) < 0.5)
+
+
+def test_draw_is_seeded():
+    a = draw(16, torch.Generator().manual_seed(1))
+    b = draw(16, torch.Generator().manual_seed(1))
+    c = draw(16, torch.Generator().manual_seed(2))
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+    assert not torch.equal(a[0], c[0])
+
+
+def test_epoch_draws_equal_the_per_step_draws():
+    """An epoch's draws at once are the per-iteration draws (one generator per iteration, seeded by
+    the data-order seed and the iteration), stacked: the same values as drawing at every step."""
+    order_seed, iterations = 7, range(13, 29)
+    seeds = [derive_seed(order_seed, "augment", i) for i in iterations]
+    offsets, flips = draws(seeds, 8, torch.device("cpu"))
+    assert offsets.shape == (16, 8, 2) and flips.shape == (16, 8)
+    for row, i in enumerate(iterations):
+        step = draw(8, torch.Generator().manual_seed(derive_seed(order_seed, "augment", i)))
+        assert torch.equal(offsets[row], step[0]) and torch.equal(flips[row], step[1])
+
+
+def old_crop_flip(x, generator, fill, padding=4):
+    """crop_flip as it was, drawing its offsets and flips itself at every step (the reference)."""
+    return crop_flip(x, *draw(len(x), generator, padding), fill, padding)
+
+
+def test_augmented_training_is_bit_identical_to_drawing_at_every_step(monkeypatch):
+    """Training with an epoch's draws made at once gives the weights of the per-step draws of
+    before, also from a start in the middle of an epoch (late rewinding)."""
+    import lth.training
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(100, 3, 6, 6, generator=g), torch.randint(0, 4, (100,), generator=g)
+    info = data.DatasetInfo("toy", (3, 6, 6), 4, (0.0,) * 3, (1.0,) * 3, 1.0, None)
+    splits = data.Splits(data.Split(x, y), data.Split(x[:10], y[:10]), data.Split(x[:10], y[:10]), info)
+    spec = TrainSpec(optimizer="sgd", lr=0.05, batch_size=16, iterations=20, eval_every=10, augment=True)
+    model_spec = ModelSpec(hidden=(16,))
+    weights = []
+    for per_step in (False, True):
+        if per_step:  # every batch drawn at its own step, as before, through the old crop_flip
+            steps = iter(range(7, 20))
+            monkeypatch.setattr(lth.training, "crop_flip", lambda batch, _offsets, _flips, fill: old_crop_flip(
+                batch, torch.Generator().manual_seed(derive_seed(3, "augment", next(steps))), fill))
+        net = models.build(model_spec, (3, 6, 6), 4)
+        models.initialise(net, model_spec, 0)
+        weights.append(train(net, masks.full_mask(net), splits, spec, order_seed=3, start_iteration=7).weights)
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
 
 
 def test_augment_refuses_flat_inputs(xor_splits, make_model):

@@ -150,6 +150,36 @@ def test_recompute_batchnorm_gives_data_mean():
     assert bn.momentum == 0.1 and not net.training
 
 
+def test_recompute_batchnorm_equals_torch_cumulative_average_bit_for_bit():
+    """The explicit momentum 1/(i+1) gives the same bits as torch's own cumulative average
+    (momentum=None), on ResNet-20's 21 batch norms: only the GPU syncs are gone."""
+    from lth import models
+    from lth.specs import ModelSpec
+
+    spec = ModelSpec(name="resnet20")
+    ours, torchs = (models.build(spec, (3, 8, 8), 10) for _ in range(2))
+    models.initialise(ours, spec, 0)
+    torchs.load_state_dict(ours.state_dict())
+    g = torch.Generator().manual_seed(4)
+    split = Split(torch.randn(200, 3, 8, 8, generator=g), torch.zeros(200, dtype=torch.long))
+    recompute_batchnorm(ours, split, batches=7, batch_size=64, seed=5)
+    # the same batches, with torch's cumulative average
+    layers = [m for m in torchs.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None
+    g = torch.Generator().manual_seed(5)
+    order = torch.cat([torch.randperm(200, generator=g) for _ in range(3)])  # recompute_batchnorm's sample
+    torchs.train()
+    with torch.no_grad():
+        for i in range(7):
+            torchs(split.x[order[i * 64 : (i + 1) * 64]])
+    theirs = torchs.state_dict()
+    assert len(layers) == 21
+    for name, value in ours.state_dict().items():
+        assert torch.equal(value, theirs[name]), name
+
+
 def test_recompute_batchnorm_is_noop_without_bn(make_model, xor_splits):
     model = make_model(hidden=(8,), input_shape=(2,), num_classes=2)
     before = state(model)

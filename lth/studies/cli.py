@@ -26,9 +26,9 @@ from lth.studies import XOR_MODES, TicketStudy, XorStudy
 
 
 def _runtime(args) -> torch.device:
-    from lth.training import configure_runtime, resolve_device
+    from lth.device import configure_runtime, resolve_device
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, getattr(args, "precision", "fp32"))
     return resolve_device(getattr(args, "device", "cpu"))
 
 
@@ -239,6 +239,8 @@ def add_parsers(sub) -> None:
         if device:
             p.add_argument("--device", default=os.environ.get("LTH_DEVICE", "auto"),
                            help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)")
+            p.add_argument("--precision", default=os.environ.get("LTH_PRECISION", "fp32"),
+                           help="fp32 or tf32 on GPUs (default: $LTH_PRECISION, else fp32)")
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
 
     p = add("weight-study", cmd_weight_study,

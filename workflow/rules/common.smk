@@ -9,9 +9,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from lth import sweeps
+from lth import resources, sweeps
 from lth.configfile import check_files as check_config_files
 from lth.errors import LthError
+from lth.specs import TrainSpec
 from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
@@ -35,7 +36,13 @@ validate(config, "../schemas/config.schema.yaml")
 # Where the data is and which device to train on are read by the lth CLI from the environment
 # (jobs inherit it, also on a cluster, where each job re-reads this file). They are not params:
 # moving the data folder or switching CPU for GPU must not re-run finished jobs.
-os.environ.update(LTH_DATA_ROOT=config["data_root"], LTH_DEVICE=config["device"])
+# The GPU float32 precision too: like the device it changes GPU results in their last bits, and
+# every output's sidecar records both.
+os.environ.update(
+    LTH_DATA_ROOT=config["data_root"],
+    LTH_DEVICE=config["device"],
+    LTH_PRECISION=config["precision"],
+)
 
 # The `lth` in every shell command is this checkout's package: the prefix below (Snakemake puts
 # it before each command) defines a shell function `lth` that runs `python -m lth` with this
@@ -345,6 +352,23 @@ def spawn_train_spec(wildcards):
     return as_json({**spec, "iterations": k, "eval_every": k})
 
 
+def spawn_spec(wildcards):
+    """`spawn_train_spec` as a TrainSpec (its time limit)."""
+    return TrainSpec.from_dict(spawn_train_spec(wildcards))
+
+
+def path_minutes(wildcards, attempt):
+    """Time limit of an instability path: its points' forward passes (lth.resources)."""
+    exp = exp_of(wildcards)
+    return resources.evaluation_minutes(
+        exp.model.name,
+        config["device"],
+        resources.path_examples(exp.instability.points),
+        exp.train.batch_size,
+        attempt,
+    )
+
+
 def instability_order_seed(wildcards):
     return exp_of(wildcards).instability_seed(
         int(wildcards.trial),
@@ -472,7 +496,38 @@ FIGURES = ["accuracy", "early_stop", "curves"]
 INSTABILITY_FIGURES = ["instability_paths", "instability_vs_k", "imp_rewinding_vs_k"]
 ANATOMY_FIGURES = ["anatomy_init", "anatomy_units", "anatomy_dead"]
 SWEEP_FIGURES = ["sweep_accuracy", "sweep_early_stop", "sweep_vs_value"]
-GPU = 0 if config["device"] == "cpu" else 1
+GPU = resources.gpus(config["device"])
+
+
+def device_job(model, minutes):
+    """Resources of a job that trains or evaluates networks on the config's device (lth.resources):
+    a GPU unless the device is cpu, host memory for ``model(wildcards)`` (a model name), and the time
+    limit ``minutes(wildcards, attempt)``. CPU cores are the rule's `threads`."""
+    return dict(
+        gpu=GPU,
+        mem_mb=lambda w: resources.mem_mb(model(w), config["device"]),
+        runtime=lambda w, attempt: minutes(w, attempt),
+    )
+
+
+def training_job(spec=None, experiment=exp_of):
+    """`device_job` of a training rule: the experiment's model, and the time of its training spec
+    (or of ``spec(wildcards)``, a TrainSpec)."""
+
+    def minutes(w, attempt):
+        exp = experiment(w)
+        train = spec(w) if spec else exp.train
+        return resources.training_minutes(
+            exp.model.name,
+            config["device"],
+            train.iterations,
+            train.batch_size,
+            train.eval_every,
+            exp.data.validation_size,
+            attempt,
+        )
+
+    return device_job(lambda w: experiment(w).model.name, minutes)
 
 
 def finetune_weights(wildcards):

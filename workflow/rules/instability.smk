@@ -23,7 +23,7 @@ rule spawn:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(spawn_spec),
     params:
         **train_params(train=spawn_train_spec, round=0, variant="spawn"),
     shell:
@@ -92,7 +92,7 @@ rule rewind_k_train:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(),
     params:
         **train_params(variant="ticket"),
     shell:
@@ -132,7 +132,7 @@ rule instability_train:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(),
     params:
         **train_params(order_seed=instability_order_seed),
     shell:
@@ -152,7 +152,7 @@ rule interpolate:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **device_job(lambda w: exp_of(w).model.name, path_minutes),
     params:
         points=lambda w: exp_of(w).instability.points,
         validation_size=lambda w: exp_of(w).data.validation_size,
