@@ -23,7 +23,7 @@ from lth.summary import VARIANT_ORDER  # noqa: E402
 STYLE = {
     "ticket": dict(color="tab:blue", marker="o", label="winning ticket (rewind)"),
     "reinit": dict(color="tab:orange", marker="s", linestyle="--", label="random reinit"),
-    "shuffle": dict(color="tab:green", marker="^", linestyle="-.", label="shuffled mask"),
+    "shuffle": dict(color="tab:green", marker="^", linestyle="-.", label="shuffled ticket"),
     "random": dict(color="tab:red", marker="v", linestyle=":", label="random pruning"),
     "oneshot": dict(color="tab:purple", marker="D", linestyle="-", label="one-shot ticket"),
     "finetune": dict(color="tab:brown", marker="P", linestyle="-", label="fine-tuned, no rewind"),
