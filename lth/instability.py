@@ -13,10 +13,13 @@ Faithfulness details:
 * every interpolated network keeps the mask (the endpoints share it, and `lth.masks.apply` is
   applied anyway, so pruned weights are exactly zero at every α);
 * α = 0 and α = 1 reproduce the endpoints bit for bit ((1-α)·a + α·b is exact there), so the
-  path's ends equal the endpoint networks' own loss and error;
+  path's ends are the two trained networks themselves, evaluated as trained, with their own
+  batch-norm running statistics: the paper's instability subtracts the mean error of the two
+  trained networks;
 * batch-norm: the running statistics of a mixture of two networks are *not* the mixture of their
-  running statistics, so for models with BatchNorm they are recomputed at every α on training
-  data (`recompute_batchnorm`) before evaluating. The MLPs here have none and skip this.
+  running statistics, so for models with BatchNorm they are recomputed on training data
+  (`recompute_batchnorm`) at every interior α (0 < α < 1) before evaluating. The endpoints keep
+  theirs (above); the MLPs here have no BatchNorm.
 """
 
 from __future__ import annotations
@@ -124,8 +127,9 @@ def error_along_path(
 
     ``weights_a``/``weights_b`` are full state dicts of ``model``. Returns a tidy frame with
     columns ``alpha, split, loss, error``. If the model has BatchNorm, its statistics are
-    recomputed at every α with `recompute_batchnorm` on ``bn_split`` (default:
-    ``splits_by_name['train']``; an error if neither is given). The model's own state and
+    recomputed at every interior α (0 < α < 1) with `recompute_batchnorm` on ``bn_split``
+    (default: ``splits_by_name['train']``; an error if neither is given); at α = 0 and 1 the
+    trained networks are evaluated with their own statistics. The model's own state and
     train/eval mode are restored afterwards.
     """
     has_bn = bool(batchnorm_layers(model))
@@ -139,7 +143,7 @@ def error_along_path(
     try:
         for alpha in alphas:
             model.load_state_dict(apply(interpolate(weights_a, weights_b, alpha), mask))
-            if has_bn:
+            if has_bn and 0.0 < alpha < 1.0:
                 recompute_batchnorm(model, bn_split, bn_batches, bn_batch_size)
             for name, split in splits_by_name.items():
                 loss, accuracy = evaluate(model, split, batch_size)

@@ -1,4 +1,4 @@
-"""Binary masks, magnitude pruning and the three controls.
+"""Binary masks, magnitude pruning and the masks of the shuffle and random controls.
 
 A mask is a dict from a prunable weight's name to a bool tensor of the same shape (True = kept).
 
@@ -168,13 +168,43 @@ def prune(
     return prune_layerwise(weights, mask, layer_rates(model, spec), inverse=inverse, generator=generator)
 
 
-def shuffle(mask: Mask, generator: torch.Generator) -> Mask:
-    """Permute each layer's mask positions uniformly at random (same per-layer counts)."""
-    out = {}
+def shuffle_layers(model: nn.Module, output: bool = False) -> list[str]:
+    """The layers the shuffle control moves: every hidden and convolutional layer, and the
+    output layer only when ``output`` (LTH control 2 shuffles "within each hidden layer")."""
+    return [name for name, kind in model.prunable_layers().items() if output or kind != "output"]
+
+
+def shuffle(
+    weights: dict[str, torch.Tensor], mask: Mask, layers: list[str], generator: torch.Generator
+) -> tuple[Mask, dict[str, torch.Tensor]]:
+    """LTH control 2: move each surviving connection of ``layers``, *with its own start value*,
+    to a uniformly random position of the same layer.
+
+    One uniformly random permutation of all positions of a layer's weight tensor (a convolution's
+    whole kernel tensor, not per filter) is applied to the mask and to the weights together, so a
+    connection that survives at position p reaches a uniformly random new position still carrying
+    ``weights[p]`` (θ_k under late rewinding). Per layer the count of survivors and the multiset of
+    their start values are the ticket's; only where they sit changes. This is what tells the
+    control apart from `random_mask`, which keeps the values where they were and draws new
+    positions for the mask, i.e. pairs new positions with other weights' initial values.
+    Layers not in ``layers`` (by default the output layer, see `shuffle_layers`), biases and
+    batch-norm tensors are returned unchanged. Layers are drawn in the mask's order, so a layer's
+    permutation does not depend on which later layers are shuffled.
+    Returns (mask, weights); ``masks.apply`` then zeroes the pruned positions.
+    """
+    check_compatible(weights, mask)
+    unknown = sorted(set(layers) - set(mask))
+    if unknown:
+        raise LthError(f"shuffle: layer '{unknown[0]}' is not in the mask (have: {', '.join(sorted(mask))})")
+    new_mask, new_weights = dict(mask), dict(weights)
     for name, m in mask.items():
+        if name not in layers:
+            continue
         perm = torch.randperm(m.numel(), generator=generator)
-        out[name] = m.flatten()[perm].view_as(m)
-    return out
+        new_mask[name] = m.flatten()[perm].view_as(m)
+        w = weights[name]
+        new_weights[name] = w.flatten()[perm.to(w.device)].view_as(w)
+    return new_mask, new_weights
 
 
 def random_mask(mask: Mask, generator: torch.Generator) -> Mask:

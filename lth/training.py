@@ -3,7 +3,10 @@
 Speed comes from keeping every split as one tensor on the device: a batch is an index into it,
 drawn from a per-epoch permutation seeded by (data-order seed, epoch), so the order is
 reproducible and iteration k of a run can be reached without replaying earlier epochs (late
-rewinding continues the same order from k). Evaluation runs in large batches.
+rewinding continues the same order, and the same augmentation, from k). Dropout does not continue:
+a run that starts at k draws its dropout masks from a stream seeded by (data-order seed, k), so
+every round that rewinds to k shares one stream, which is not round 0's from k on. Evaluation
+runs in large batches.
 
 Faithfulness: the mask is applied before the first step and re-applied after *every* optimiser
 step, so pruned weights are exactly zero at all times (masking only the forward pass, or masking
@@ -145,6 +148,7 @@ def train(
         raise LthError(f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}")
     if spec.augment and len(splits.info.input_shape) != 3:
         raise LthError(f"train.augment: random crops and flips need image data, {splits.info.name} has input shape {splits.info.input_shape}")
+    black = splits.info.black(device) if spec.augment else None  # augmentation's padding
     steps_per_epoch = n_train // batch  # the last incomplete batch of an epoch is dropped
     optimizer = make_optimizer(spec, list(params.values()))
     scheduled = bool(spec.warmup or spec.milestones)
@@ -186,7 +190,8 @@ def train(
     checkpoint_hooks(start_iteration)
     epoch, order = -1, None
     # Dropout draws from torch's global generator: seed it for this run (from the data-order seed
-    # and the start iteration) inside a fork, so the caller's random state is left untouched.
+    # and the start iteration) inside a fork, so the caller's random state is left untouched. The
+    # stream restarts at the start iteration: a run from k does not replay round 0's draws at k.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(derive_seed(order_seed, "dropout", start_iteration))
         for iteration in range(start_iteration, spec.iterations):
@@ -206,7 +211,7 @@ def train(
             # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
             x = train_x.index_select(0, idx)
             if spec.augment:
-                x = crop_flip(x, offsets[iteration - first], flips[iteration - first])
+                x = crop_flip(x, offsets[iteration - first], flips[iteration - first], black)
             loss = F.cross_entropy(model(x), train_y.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

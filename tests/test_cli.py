@@ -125,8 +125,18 @@ def test_workflow_rewinds_and_controls(workflow):
     for kind in ("shuffle", "random"):
         c = load(workflow[kind])
         assert masks.counts(c.masks) == masks.counts(mask2)
-        for n, w in init.weights.items():
-            assert torch.equal(c.weights[n], w * c.masks[n] if n in c.masks else w), (kind, n)
+    # random: θ₀ at the new positions; shuffle: the ticket's θ₀ values moved with their
+    # connections within the hidden layer, the output layer as in the ticket.
+    random = load(workflow["random"])
+    for n, w in init.weights.items():
+        assert torch.equal(random.weights[n], w * random.masks[n] if n in random.masks else w), n
+    shuffled = load(workflow["shuffle"])
+    hidden = "hidden.0.weight"
+    assert not torch.equal(shuffled.masks[hidden], mask2[hidden])
+    assert torch.equal(shuffled.weights[hidden][shuffled.masks[hidden]].sort().values,
+                       init.weights[hidden][mask2[hidden]].sort().values)
+    for n in ("hidden.0.bias", "output.weight", "output.bias"):
+        assert torch.equal(shuffled.weights[n], init.weights[n] * mask2[n] if n in mask2 else init.weights[n]), n
     assert side(workflow["shuffle"])["seeds"]["shuffle"] == 22
     trained = load(workflow["trained_shuffle"])
     for n, m in load(workflow["shuffle"]).masks.items():

@@ -187,7 +187,7 @@ def test_recompute_batchnorm_is_noop_without_bn(make_model, xor_splits):
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
-def test_path_recomputes_batchnorm_at_each_alpha():
+def test_path_recomputes_batchnorm_inside_and_keeps_the_endpoints_own():
     a_net, b_net = bn_net(), bn_net()
     with torch.no_grad():
         for p in b_net.parameters():
@@ -199,11 +199,24 @@ def test_path_recomputes_batchnorm_at_each_alpha():
     test = Split(torch.randn(256, 4, generator=g) + 1, torch.randint(0, 2, (256,), generator=g))
     with pytest.raises(LthError, match="BatchNorm"):
         error_along_path(a_net, a, b, mask, {"test": test}, [0.5])
-    frame = error_along_path(a_net, a, b, mask, {"train": train, "test": test}, [0.5], bn_batches=4, bn_batch_size=128)
+    a_net.train()
+    with torch.no_grad():  # running statistics of its own, as training leaves them
+        a_net(train.x[:64] * 2)
+    a_net.eval()
+    a = state(a_net)
+    frame = error_along_path(a_net, a, b, mask, {"train": train, "test": test}, [0.0, 0.5, 1.0], bn_batches=4,
+                             bn_batch_size=128)
+    test_loss = frame[frame.split == "test"].set_index("alpha").loss
     probe = bn_net()
     probe.load_state_dict(masks.apply(interpolate(a, b, 0.5), mask))
     recompute_batchnorm(probe, train, 4, 128)
-    assert frame[frame.split == "test"].loss.item() == evaluate(probe, test)[0]
+    assert test_loss[0.5] == evaluate(probe, test)[0]
+    for alpha, ends in ((0.0, a), (1.0, b)):  # the trained networks as they are: their own statistics
+        probe.load_state_dict(masks.apply(ends, mask))
+        assert test_loss[alpha] == evaluate(probe, test)[0]
+    probe.load_state_dict(masks.apply(a, mask))
+    recompute_batchnorm(probe, train, 4, 128)
+    assert test_loss[0.0] != evaluate(probe, test)[0]  # (recomputing them would change the ends)
     assert all(torch.equal(v, a[k]) for k, v in a_net.state_dict().items())  # model put back
 
 

@@ -68,7 +68,7 @@ def test_dry_run_resources_per_rule(tmp_path, device, gpu):
     assert on_device == {"train", "interpolate", "evaluate", "weight-study"}
     device_rules = {job["rule"] for job in jobs if job["command"] in on_device}
     assert device_rules == {"train_dense", "train", "train_clamped_dense", "spawn", "instability_train", "interpolate",
-                            "ticket_new_init_train", "ticket_weights"}
+                            "ticket_new_init_train", "ticket_weights", "rewind_k_train"}
     for job in jobs:
         res = job["resources"]
         if job["rule"] in device_rules:

@@ -4,8 +4,8 @@
 #
 # Usage (as root, with the project's virtualenv first on PATH, i.e. `pip install -e '.[test]'` done):
 #   bash tests/slurm/run_local_cluster.sh [CONFIG...]
-# CONFIG defaults to configs/smoke.yaml with tests/slurm/smoke_small.yaml over it (24 jobs, every rule);
-# `bash tests/slurm/run_local_cluster.sh configs/smoke.yaml` runs the full smoke config.
+# CONFIG defaults to configs/smoke.yaml with tests/slurm/smoke_small.yaml over it (28 jobs, every rule but rewind_k_prune);
+# `bash tests/slurm/run_local_cluster.sh configs/smoke.yaml` runs the full smoke config (89 jobs).
 # Environment: LTH_DATA_ROOT (default ../shared/data beside the checkout); LTH_SLURM_TIMEOUT, the
 # bound in seconds of each Snakemake run (default 1800); LTH_SLURM_KEEP=1 keeps the work folder.
 #

@@ -127,8 +127,10 @@ rule control:
         "../../envs/lth.yaml"
     params:
         seed=lambda w: exp_of(w).control_seed(int(w.trial), int(w["round"]), w.control),
+        flags=control_flags,
         context=lambda w: context(w, rewind_iteration=exp_of(w).rewind_iteration),
         code=code_version("start"),
     shell:
         "lth control --kind {wildcards.control} --mask {input.mask} --weights {input.weights}"
-        " --seed {params.seed} --out {output.state} --provenance {params.context:q} > {log} 2>&1"
+        " --seed {params.seed} {params.flags} --out {output.state} --provenance {params.context:q}"
+        " > {log} 2>&1"
