@@ -2,9 +2,19 @@
 # Edit config.yaml (or pass --configfile), then `snakemake --cores 8 --use-conda`.
 # All science lives in the `lth` package; rules only wire its CLI into a DAG.
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
+from lth.configfile import check_files as check_config_files
+from lth.errors import LthError
+
 min_version("9.0")
+
+# Snakemake's message for a config file that does not parse names neither file nor line.
+try:
+    check_config_files(["config.yaml"])
+except LthError as exc:
+    raise WorkflowError(f"config error: {exc}")
 
 
 configfile: "config.yaml"

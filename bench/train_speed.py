@@ -53,7 +53,7 @@ FLOP counting (one multiply-add = 2 FLOPs). LeNet-300-100 has
   count) are ignored, and so is the evaluation.
 
 The reference rate is a 2048x2048 fp32 matmul (``2 * 2048**3`` FLOPs) on the same device with the
-same thread count, best of ``--repeats`` after a warm-up (TF32 left at torch's default, off).
+same thread count, best of ``--repeats`` after a warm-up (in fp32: ``configure_runtime`` turns TF32 off).
 
 The runtime is configured as the ``lth`` command line does (``configure_runtime``: deterministic
 algorithms, ``torch.set_num_threads``). The tensor file is prepared into a temporary folder from
@@ -88,7 +88,8 @@ import torch.nn.functional as F  # noqa: E402
 from lth import data, masks, models  # noqa: E402
 from lth.specs import ModelSpec, TrainSpec  # noqa: E402
 from lth.errors import LthError  # noqa: E402
-from lth.training import configure_runtime, evaluate, make_optimizer, resolve_device, train  # noqa: E402
+from lth.device import configure_runtime, resolve_device  # noqa: E402
+from lth.training import evaluate, make_optimizer, train  # noqa: E402
 
 TRAIN_EXAMPLES = 60000
 MACS = 784 * 300 + 300 * 100 + 100 * 10  # forward multiply-adds per example

@@ -17,8 +17,8 @@ import torch
 
 from lth import checkpoint, data, masks, models
 from lth.checkpoint import Checkpoint
-from lth.errors import LthError
-from lth.io import write_csv
+from lth.errors import LthError, report
+from lth.io import check_writable, write_csv
 from lth.specs import ModelSpec, PruneSpec, TrainSpec, parse_mapping
 
 
@@ -52,6 +52,7 @@ def _load_into(model: torch.nn.Module, weights: dict, where: str) -> None:
 
 
 def cmd_data(args) -> None:
+    check_writable(args.out)
     meta = data.prepare(args.dataset, args.root, args.out)
     print(json.dumps(meta, sort_keys=True))
 
@@ -67,18 +68,19 @@ def cmd_init(args) -> None:
 
 
 def cmd_train(args) -> None:
-    from lth.training import configure_runtime, resolve_device, train
+    from lth.device import configure_runtime, resolve_device
+    from lth.training import train
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     spec = TrainSpec.from_dict(args.train, "train")
+    check_writable(args.out, args.metrics, args.save_out)
     start = checkpoint.load(args.start, "start state")
+    data.require_dataset(args.data, start.dataset, f"start state '{args.start}'")
     model = _model_for(start)
     _load_into(model, start.weights, f"start state '{args.start}'")
     model.to(device)
     splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
-    if splits.info.name != start.dataset:
-        raise LthError(f"'{args.data}' holds {splits.info.name} but the start state was built for {start.dataset}")
     save_at = (args.save_at,) if args.save_at is not None else ()
     if args.save_at is not None and not args.save_out:
         raise LthError("--save-at needs --save-out (where to write the weights at that iteration)")
@@ -142,6 +144,7 @@ def _masked_start(
     args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint, **extra
 ) -> None:
     masks.check_compatible(weights, mask, f"mask '{args.mask}'")
+    checkpoint.check_same_network(mask_ckpt, f"mask '{args.mask}'", source, f"weights '{args.weights}'")
     prov = _provenance(args, {**mask_ckpt.provenance.get("seeds", {}), **seeds}, source)
     prov.update(counts=masks.counts(mask), weights_remaining=masks.fraction_remaining(mask), **extra)
     checkpoint.save(args.out, Checkpoint(masks.apply(weights, mask), mask, source.model, source.dataset, prov))
@@ -185,22 +188,31 @@ def cmd_summarize(args) -> None:
     write_csv(args.curves, curves)
 
 
+def cmd_imp_rewinding(args) -> None:
+    from lth.summary import imp_rewinding_table
+
+    write_csv(args.out, imp_rewinding_table(args.trained, args.k))
+
+
 def cmd_plot(args) -> None:
     import pandas as pd
 
     from lth.figures import render
 
-    render(pd.read_csv(args.summary), pd.read_csv(args.curves), args.outdir, args.title)
+    render(pd.read_csv(args.summary), pd.read_csv(args.curves) if args.curves else None, args.outdir, args.title)
 
 
 def cmd_interpolate(args) -> None:
+    from lth.device import configure_runtime, resolve_device
     from lth.instability import alphas, error_along_path
-    from lth.training import configure_runtime, resolve_device
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
+    check_writable(args.out)
     a, b = checkpoint.load(args.a, "network a"), checkpoint.load(args.b, "network b")
     masks.check_compatible(b.weights, a.masks, f"mask of '{args.a}'")
+    checkpoint.check_same_network(a, f"network a '{args.a}'", b, f"network b '{args.b}'")
+    data.require_dataset(args.data, a.dataset, f"network a '{args.a}'")
     model = _model_for(a).to(device)
     splits = data.load_splits(args.data, args.validation_size, args.split_seed, device, args.train_fraction)
     path = error_along_path(
@@ -255,9 +267,8 @@ def cmd_plot_analyses(args) -> None:
     from lth.figures import render_instability, render_structure
 
     if args.instability:
-        render_instability(
-            pd.read_csv(args.instability_paths), pd.read_csv(args.instability), args.outdir, args.title, args.threshold
-        )
+        paths, imp = (pd.read_csv(path) if path else None for path in (args.instability_paths, args.imp_rewinding))
+        render_instability(paths, pd.read_csv(args.instability), imp, args.outdir, args.title, args.threshold)
     if args.structure:
         render_structure(pd.read_csv(args.structure), args.outdir, args.title)
 
@@ -282,7 +293,8 @@ def cmd_plot_anatomy(args) -> None:
 
     from lth.figures import render_anatomy
 
-    render_anatomy(pd.read_csv(args.stats), pd.read_csv(args.hist), pd.read_csv(args.units), args.outdir, args.title)
+    optional = [pd.read_csv(path) if path else None for path in (args.hist, args.units)]
+    render_anatomy(pd.read_csv(args.stats), *optional, args.outdir, args.title)
 
 
 def cmd_sweep(args) -> None:
@@ -302,12 +314,20 @@ def cmd_plot_sweep(args) -> None:
     render_sweep(pd.read_csv(args.sweep), args.outdir, args.title)
 
 
-def cmd_evaluate(args) -> None:
-    from lth.training import configure_runtime, evaluate, resolve_device
+def cmd_verify(args) -> None:
+    from lth.integrity import verify
 
-    configure_runtime(args.threads)
+    verify(args.paths, sys.stdout)
+
+
+def cmd_evaluate(args) -> None:
+    from lth.device import configure_runtime, resolve_device
+    from lth.training import evaluate
+
+    configure_runtime(args.threads, args.precision)
     device = resolve_device(args.device)
     ckpt = checkpoint.load(args.weights, "weights")
+    data.require_dataset(args.data, ckpt.dataset, f"weights '{args.weights}'")
     model = _model_for(ckpt)
     _load_into(model, masks.apply(ckpt.weights, ckpt.masks), f"weights '{args.weights}'")
     model.to(device)
@@ -345,9 +365,16 @@ def build_parser() -> argparse.ArgumentParser:
             help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)",
         )
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+        p.add_argument(
+            "--precision", default=os.environ.get("LTH_PRECISION", "fp32"),
+            help="fp32 or tf32: float32 matrix products and convolutions on GPUs (default: $LTH_PRECISION, else fp32)",
+        )
 
     def split_args(p):
-        p.add_argument("--validation-size", type=int, default=5000, help="examples held out of training")
+        p.add_argument(
+            "--validation-size", type=int, default=5000,
+            help="examples held out of training (0: none, and early stopping is then the last iteration)",
+        )
         p.add_argument("--split-seed", type=int, default=0, help="seed choosing the validation examples")
         p.add_argument(
             "--train-fraction", type=float, default=1.0,
@@ -425,9 +452,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--curves", required=True, type=Path, help="CSV of every evaluation of every run")
     p.add_argument("--columns", help="YAML/JSON mapping of settings added as columns to every row (e.g. prune_rate)")
 
+    p = add("imp-rewinding", cmd_imp_rewinding, "test accuracy of the IMP subnetworks rewound to k, against k")
+    p.add_argument("--trained", nargs="+", required=True, type=Path, help="trained tickets' sidecars (trained.json)")
+    p.add_argument("--k", nargs="+", required=True, type=int, help="the iteration each one's IMP run rewinds to, same order")
+    p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial, round and k")
+
     p = add("plot", cmd_plot, "render the paper-style figures (PNG and PDF) from the summary tables")
     p.add_argument("--summary", required=True, type=Path)
-    p.add_argument("--curves", required=True, type=Path)
+    p.add_argument("--curves", type=Path, help="every evaluation (written by 'lth summarize'); without it no curves figure")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="", help="figure title (experiment and settings)")
 
@@ -453,7 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot-analyses", cmd_plot_analyses, "render the instability and structure figures")
     p.add_argument("--instability", type=Path, help="table written by 'lth instability'")
-    p.add_argument("--instability-paths", type=Path, help="paths written by 'lth instability'")
+    p.add_argument("--instability-paths", type=Path,
+                   help="paths written by 'lth instability'; without it no instability_paths figure")
+    p.add_argument("--imp-rewinding", type=Path,
+                   help="table written by 'lth imp-rewinding'; without it no imp_rewinding_vs_k figure")
     p.add_argument("--threshold", type=float, default=0.02, help="instability below which a network is stable")
     p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
     p.add_argument("--outdir", required=True, type=Path)
@@ -469,8 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("plot-anatomy", cmd_plot_anatomy, "render the anatomy figures")
     p.add_argument("--stats", required=True, type=Path, help="table written by 'lth anatomy --out'")
-    p.add_argument("--hist", required=True, type=Path)
-    p.add_argument("--units", required=True, type=Path)
+    p.add_argument("--hist", type=Path, help="histograms of 'lth anatomy'; without it no anatomy_init figure")
+    p.add_argument("--units", type=Path, help="per-unit counts of 'lth anatomy'; without it no anatomy_units figure")
     p.add_argument("--outdir", required=True, type=Path)
     p.add_argument("--title", default="")
 
@@ -492,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
     split_args(p)
     runtime(p)
 
+    p = add("verify", cmd_verify, "check every file of a results folder (or config files) and name what re-creates the damaged ones")
+    p.add_argument("paths", nargs="+", type=Path, help="results folders, and/or YAML/JSON config files")
+
     from lth.studies.cli import add_parsers  # the studies' subcommands (lth/studies/cli.py)
 
     add_parsers(sub)
@@ -510,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except LthError as exc:
-        print(f"lth {args.command}: error: {exc}", file=sys.stderr)
+        report(f"lth {args.command}: error: {exc}")
         return 2
     return 0
 

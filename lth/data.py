@@ -13,6 +13,7 @@ Two steps keep torchvision out of the training path:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -25,7 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save as to_bytes
 
 from lth.errors import LthError
 from lth.io import atomic_path
@@ -60,6 +61,11 @@ class DatasetInfo:
 
     def normalisation(self) -> dict:
         return {"scale": self.scale, "mean": list(self.mean), "std": list(self.std)}
+
+    def black(self, device: torch.device | str = "cpu") -> torch.Tensor:
+        """The normalised value of a zero (black) pixel, per channel: what augmentation pads with,
+        computed by the same operations as the images' normalisation, so it is bit-identical."""
+        return _normalise(torch.zeros(1, len(self.mean), 1, 1), self, torch.device(device)).flatten()
 
 
 def _writable(root: Path) -> bool:
@@ -106,6 +112,7 @@ def _torchvision(cls_name: str, entries: list[str]) -> Callable[[Path], RawData]
         import torchvision.datasets as tvd
 
         cls = getattr(tvd, cls_name)
+        _check_archives(cls, root)
         try:
             with _writable_root(root, entries) as usable:
                 train = cls(str(usable), train=True, download=True)
@@ -121,6 +128,80 @@ def _torchvision(cls_name: str, entries: list[str]) -> Callable[[Path], RawData]
         return RawData(*parts)
 
     return read
+
+
+# Sizes in bytes of the official MNIST-family archives, by md5 (torchvision lists only the md5s):
+# a damaged archive is then reported as truncated (N of M bytes) or as altered (same size).
+OFFICIAL_SIZES = {
+    "f68b3c2dcbeaaa9fbdd348bbdeb94873": 9912422, "d53e105ee54ea40749a09fcbcd1e9432": 28881,
+    "9fb629c4189551a2d022fa330f9573f3": 1648877, "ec29112dd5afa0611ce80d1b7f02629c": 4542,
+    "8d4fb7e6c68d591d4c3dfef9ec88bf0d": 26421880, "25c81989df183df01b3e8a0aad5dffbe": 29515,
+    "bef4ecab320f06d8554ea6380940ec79": 4422102, "bb300cfdad3c16e7a12a480ee83cd310": 5148,
+}
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_md5(path: Path, md5: str) -> None:
+    got = _md5(path)
+    if got == md5:
+        return
+    size, official = path.stat().st_size, OFFICIAL_SIZES.get(md5)
+    if official is not None and size != official:
+        damage = f"truncated or padded: {size} bytes, the official file has {official}"
+    else:
+        damage = f"altered: {size} bytes" + (" (the official size)" if official else "")
+    raise LthError(f"'{path}' is damaged ({damage}; md5 {got}, expected {md5}): replace it with a fresh copy")
+
+
+def _check_idx(path: Path) -> None:
+    """An extracted MNIST-family file must be as long as its own idx header says."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if len(head) < 4 or head[:2] != b"\0\0" or head[2] != 0x08 or not 1 <= head[3] <= 3:
+            raise LthError(f"'{path}' is damaged: not an idx file of bytes (header {head.hex() or 'empty'})")
+        dims = f.read(4 * head[3])
+    if len(dims) < 4 * head[3]:
+        raise LthError(f"'{path}' is damaged: truncated inside its header ({size} bytes)")
+    shape = [int.from_bytes(dims[i : i + 4], "big") for i in range(0, len(dims), 4)]
+    expected = 4 + len(dims) + math.prod(shape)
+    if size != expected:
+        raise LthError(
+            f"'{path}' is damaged: {size} bytes, but its header ({' x '.join(map(str, shape))}) needs {expected}; "
+            "delete it so that it is extracted again from its .gz"
+        )
+
+
+def _check_archives(cls, root: Path) -> None:
+    """Name a damaged data file before torchvision mistakes it for an absent one.
+
+    torchvision reads the extracted files when all are present (MNIST's idx files without any
+    check, so a truncated one ends in a bare tensor shape error) and otherwise (re-)downloads,
+    which for a .gz or .tar.gz of the wrong md5 here means an unreachable network reported as
+    "not found". So the files torchvision would use are checked the way it would, naming the
+    damage: extracted idx files against their header, archives and CIFAR batches by md5.
+    """
+    if hasattr(cls, "resources"):  # MNIST family: (archive name, md5) pairs, extracted beside them
+        raw = root / cls.__name__ / "raw"
+        extracted = [raw / Path(name).stem for name, _ in cls.resources]
+        if all(p.is_file() for p in extracted):
+            for path in extracted:
+                _check_idx(path)
+            return
+        archives = [(raw / name, md5) for name, md5 in cls.resources]
+    else:  # CIFAR: md5-listed batches in base_folder, else the archive
+        batches = [(root / cls.base_folder / name, md5) for name, md5 in cls.train_list + cls.test_list]
+        archives = batches if all(p.is_file() for p, _ in batches) else [(root / cls.filename, cls.tgz_md5)]
+    for path, md5 in archives:
+        if path.is_file():
+            _check_md5(path, md5)
 
 
 def _expected_files(cls) -> list[str]:
@@ -209,6 +290,7 @@ def prepare(name: str, root: str | os.PathLike, out: str | os.PathLike) -> dict:
     """Read dataset ``name`` from ``root`` (downloading when absent) and write its tensors to ``out``."""
     info = dataset_info(name)
     raw = info.reader(Path(root))
+    check_raw(raw, info, f"{name} under '{root}'")
     meta = {
         "dataset": name,
         "root": str(root),
@@ -217,13 +299,38 @@ def prepare(name: str, root: str | os.PathLike, out: str | os.PathLike) -> dict:
         "normalisation": json.dumps(info.normalisation()),
     }
     tensors = {"train_x": raw.train_x, "train_y": raw.train_y, "test_x": raw.test_x, "test_y": raw.test_y}
+    blob = to_bytes({k: v.contiguous() for k, v in tensors.items()}, metadata=meta)
     with atomic_path(out) as tmp:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=meta)
+        tmp.write_bytes(blob)
     return meta
 
 
+def check_raw(raw: RawData, info: DatasetInfo, where: str) -> None:
+    """Raise LthError (prefixed with ``where``) unless each split has inputs of the dataset's
+    shape and type and one integer label in 0..classes-1 per input: an out-of-range label would
+    otherwise surface as an IndexError (or a device assert) deep in training."""
+    for split in ("train", "test"):
+        x, y = getattr(raw, f"{split}_x"), getattr(raw, f"{split}_y")
+        if tuple(x.shape[1:]) != info.input_shape:
+            raise LthError(f"{where}: {split} inputs have shape {tuple(x.shape[1:])}, {info.name} has {info.input_shape}")
+        if (x.dtype == torch.uint8) != (info.scale == 255.0) or x.dtype == torch.bool:
+            raise LthError(f"{where}: {split} inputs are {x.dtype}, expected {'uint8' if info.scale == 255.0 else 'floats'}")
+        if y.ndim != 1 or len(y) != len(x):
+            raise LthError(f"{where}: {split} labels have shape {tuple(y.shape)} for {len(x)} inputs")
+        if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+            raise LthError(f"{where}: {split} labels are {y.dtype}, expected integers")
+        bad = y[(y < 0) | (y >= info.num_classes)]
+        if len(bad):
+            raise LthError(
+                f"{where}: {split} labels hold {int(bad[0])}, outside 0..{info.num_classes - 1} "
+                f"({info.name} has {info.num_classes} classes)"
+            )
+    if len(raw.train_y) == 0:
+        raise LthError(f"{where}: no training examples")
+
+
 def read_prepared(path: str | os.PathLike) -> tuple[str, RawData]:
-    """Read a file written by `prepare` (safetensors: no pickle is ever loaded)."""
+    """Read and check a file written by `prepare` (safetensors: no pickle is ever loaded)."""
     path = Path(path)
     if not path.is_file():
         raise LthError(f"prepared data file not found: '{path}' (run 'lth data' first)")
@@ -235,7 +342,26 @@ def read_prepared(path: str | os.PathLike) -> tuple[str, RawData]:
         raise LthError(f"'{path}' is not a prepared lth dataset ({exc})") from None
     if name not in DATASETS:
         raise LthError(f"'{path}' names an unknown dataset {name!r}")
-    return name, RawData(**tensors)
+    raw = RawData(**tensors)
+    check_raw(raw, DATASETS[name], f"'{path}'")
+    return name, raw
+
+
+def require_dataset(path: str | os.PathLike, dataset: str, owner: str) -> None:
+    """Fail, naming both, unless the prepared file at ``path`` holds ``dataset``, the dataset that
+    ``owner`` (a network, named with its file) was built for. Reads only the file's header, so it
+    runs before any work: an MNIST network on Fashion-MNIST would otherwise run and report
+    chance accuracy, and a CIFAR network on MNIST end in a shape traceback."""
+    path = Path(path)
+    if not path.is_file():
+        raise LthError(f"prepared data file not found: '{path}' (run 'lth data' first)")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            name = (f.metadata() or {}).get("dataset")
+    except Exception as exc:  # safetensors raises several types for a corrupt or foreign file
+        raise LthError(f"'{path}' is not a prepared lth dataset ({exc})") from None
+    if name != dataset:
+        raise LthError(f"'{path}' holds {name} but {owner} was built for {dataset}")
 
 
 @dataclass(frozen=True)
@@ -302,11 +428,12 @@ def stratified_subset(labels: torch.Tensor, fraction: float, seed: int) -> torch
 
 
 def _normalise(x: torch.Tensor, info: DatasetInfo, device: torch.device) -> torch.Tensor:
-    x = x.to(device=device, dtype=torch.float32) / info.scale
+    """Scaled and standardised on the CPU, then moved: the inputs are the same bits on every device."""
+    x = x.to(dtype=torch.float32) / info.scale
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    mean = torch.tensor(info.mean, device=device).view(shape)
-    std = torch.tensor(info.std, device=device).view(shape)
-    return ((x - mean) / std).contiguous()
+    mean = torch.tensor(info.mean).view(shape)
+    std = torch.tensor(info.std).view(shape)
+    return ((x - mean) / std).contiguous().to(device)
 
 
 def load_splits(

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
-from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
+from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec, _check_type, parse_mapping
 
 CONTROLS = ("reinit", "shuffle", "random")
 # Variants beside the ticket, each its own IMP chain of masks (mask_<name> files):
@@ -57,16 +57,14 @@ class Experiment:
         data = DataSpec.from_dict(
             {f.name: cfg[f.name] for f in fields(DataSpec) if f.name in cfg}, where
         )
-        controls = tuple(cfg.get("controls", ()))
+        controls = _check_type(cfg.get("controls", ()), tuple[str, ...], f"{where}.controls")
         for control in controls:
             if control not in CONTROLS:
                 raise LthError(f"{where}.controls: unknown control '{control}' (allowed: {', '.join(CONTROLS)})")
-        shuffle_output = cfg.get("shuffle_output", False)
-        if not isinstance(shuffle_output, bool):
-            raise LthError(f"{where}.shuffle_output: expected true or false, got {shuffle_output!r}")
+        shuffle_output = _check_type(cfg.get("shuffle_output", False), bool, f"{where}.shuffle_output")
         if shuffle_output and "shuffle" not in controls:
             raise LthError(f"{where}.shuffle_output: has no effect without the shuffle control in {where}.controls")
-        ablations = tuple(cfg.get("ablations", ()))
+        ablations = _check_type(cfg.get("ablations", ()), tuple[str, ...], f"{where}.ablations")
         for ablation in ablations:
             if ablation not in ABLATIONS:
                 raise LthError(f"{where}.ablations: unknown ablation '{ablation}' (allowed: {', '.join(ABLATIONS)})")
@@ -81,11 +79,11 @@ class Experiment:
             model=ModelSpec.from_dict(cfg.get("model"), f"{where}.model"),
             train=TrainSpec.from_dict(cfg.get("train"), f"{where}.train"),
             prune=PruneSpec.from_dict(cfg.get("prune"), f"{where}.prune"),
-            rewind_iteration=int(cfg.get("rewind_iteration", 0)),
-            trials=int(cfg.get("trials", 1)),
+            rewind_iteration=_check_type(cfg.get("rewind_iteration", 0), int, f"{where}.rewind_iteration"),
+            trials=_check_type(cfg.get("trials", 1), int, f"{where}.trials"),
             controls=controls,
             shuffle_output=shuffle_output,
-            seed=int(cfg.get("seed", 0)),
+            seed=_check_type(cfg.get("seed", 0), int, f"{where}.seed"),
             instability=(
                 InstabilitySpec.from_dict(cfg["instability"], f"{where}.instability") if "instability" in cfg else None
             ),
@@ -105,11 +103,13 @@ class Experiment:
             for r in exp.instability.rounds:
                 if r > exp.prune.rounds:
                     raise LthError(f"{where}.instability.rounds: round {r} is beyond prune.rounds={exp.prune.rounds}")
+        _check_effective(exp, cfg, where)
         return exp
 
     # Seeds: one per purpose, derived from (experiment seed, trial, purpose). The data order is the
     # same for every round and variant of a trial, so a ticket and its controls differ only in
-    # their start state, and late rewinding continues round 0's order from iteration k.
+    # their start state, and late rewinding continues round 0's order from iteration k (the dropout
+    # stream restarts at k instead: lth.training).
     def init_seed(self, trial: int) -> int:
         return derive_seed(self.seed, "trial", trial, "init")
 
@@ -147,3 +147,28 @@ class Experiment:
         if round_ == 0:
             return ["ticket", *(["clamped"] if "clamped" in self.ablations else [])]
         return ["ticket", *self.controls, *(["oneshot"] if self.prune.mode == "both" else []), *self.ablations]
+
+
+def _check_effective(exp: Experiment, cfg: Mapping[str, Any], where: str) -> None:
+    """Settings given in ``cfg`` that have no effect on ``exp`` because of another section are an
+    error naming the key, as those within one section are (`lth.specs.Spec.inert`): a config
+    (or a sweep over the key) would otherwise train the same networks as without it."""
+
+    def inert(key: str, reason: str) -> LthError:
+        return LthError(f"{where}.{key}: has no effect {reason}; remove it")
+
+    prune = parse_mapping(cfg.get("prune"), f"{where}.prune")
+    kinds = exp.model.layer_kinds()
+    if "conv_rate" in prune and "conv" not in kinds:
+        raise inert("prune.conv_rate", f"with model '{exp.model.name}' (it has no convolutional layers)")
+    for kind in exp.prune.exclude:
+        if kind not in kinds:
+            raise inert("prune.exclude", f"for '{kind}' with model '{exp.model.name}' (it has no {kind} layers)")
+    if "clamp" in cfg and "clamped" not in exp.ablations:
+        raise inert("clamp", "without the clamped ablation (ablations: [clamped])")
+    if exp.prune.rounds == 0:
+        if exp.controls:
+            raise inert("controls", "with prune.rounds: 0 (controls are trained from round 1 on)")
+        for ablation in exp.ablations:
+            if ablation != "clamped":  # clamped also trains its own dense network at round 0
+                raise inert("ablations", f"for '{ablation}' with prune.rounds: 0 (it is trained from round 1 on)")

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator  # noqa: E402
 
 from lth.io import atomic_path  # noqa: E402
 from lth.summary import VARIANT_ORDER  # noqa: E402
@@ -122,13 +122,16 @@ def _curves(curves: pd.DataFrame, title: str):
     return fig
 
 
-def render(summary: pd.DataFrame, curves: pd.DataFrame, outdir: str | os.PathLike, title: str) -> list[Path]:
-    """Write accuracy, early_stop and curves figures (PNG and PDF) into ``outdir``."""
+def render(summary: pd.DataFrame, curves: pd.DataFrame | None, outdir: str | os.PathLike, title: str) -> list[Path]:
+    """Write accuracy, early_stop and curves figures (PNG and PDF) into ``outdir``. Without
+    ``curves`` (a recorded run whose per-evaluation table was not kept) the curves figure is left out."""
     outdir = Path(outdir)
     _save(_metric_vs_sparsity(summary, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100), outdir, "accuracy")
     _save(_metric_vs_sparsity(summary, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "early_stop")
-    _save(_curves(curves, title), outdir, "curves")
-    return [outdir / f"{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]
+    if curves is not None:
+        _save(_curves(curves, title), outdir, "curves")
+    stems = FIGURES if curves is not None else FIGURES[:2]
+    return [outdir / f"{stem}.{ext}" for stem in stems for ext in ("png", "pdf")]
 
 
 def _instability_paths(paths: pd.DataFrame, title: str):
@@ -154,6 +157,28 @@ def _instability_paths(paths: pd.DataFrame, title: str):
     return fig
 
 
+def _k_axis(ax, ks) -> None:
+    """The rewind iteration k on a log-like axis (symlog: linear up to the smallest k > 0, so k = 0
+    has a place) with a labelled tick at every k asked for; symlog's own locator labels only
+    powers of ten and would hide k = 500."""
+    ks = sorted({int(k) for k in ks})
+    positive = [k for k in ks if k > 0]
+    if len(ks) > 1 and positive:
+        ax.set_xscale("symlog", linthresh=positive[0], linscale=0.6)
+        # symlog's automatic margins reach far below 0; pad a little on either side instead
+        ax.set_xlim(-0.25 * positive[0] if ks[0] == 0 else ks[0] / 1.25, ks[-1] * 1.25)
+    ax.xaxis.set_major_locator(FixedLocator(ks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v)}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("rewind iteration k")
+    if len(ks) > 6:
+        ax.tick_params(axis="x", labelrotation=45)
+
+
+def _round_label(part: pd.DataFrame, round_: int) -> str:
+    return f"{part['weights_remaining'].mean() * 100:.1f}% remaining" + (" (dense)" if round_ == 0 else "")
+
+
 def _instability_vs_k(table: pd.DataFrame, threshold: float, title: str):
     """Instability (test) against the rewind iteration k, one line per sparsity (LMC Figures 3/5 style)."""
     test = table[table["split"] == "test"]
@@ -163,26 +188,65 @@ def _instability_vs_k(table: pd.DataFrame, threshold: float, title: str):
     for i, round_ in enumerate(rounds):
         part = test[test["round"] == round_]
         stats = part.groupby("k")["instability"].agg(["mean", "std"]).fillna(0.0) * 100
-        label = f"{part['weights_remaining'].mean() * 100:.1f}% remaining" + (" (dense)" if round_ == 0 else "")
         ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], marker="o", markersize=3, capsize=2,
-                    color=cmap(i / max(1, len(rounds) - 1)), label=label)
+                    color=cmap(i / max(1, len(rounds) - 1)), label=_round_label(part, round_))
     ax.axhline(threshold * 100, color="gray", linestyle="--", linewidth=0.8, label=f"stable below {threshold * 100:g}%")
-    ks = sorted(test["k"].unique())
-    if len(ks) > 1 and ks[0] == 0:
-        ax.set_xscale("symlog", linthresh=max(1, ks[1]))
-    ax.set_xlabel("rewind iteration k")
+    _k_axis(ax, test["k"])
     ax.set_ylabel("instability: test error rise (%)")
     ax.set_title(title, fontsize=8)
     ax.legend(fontsize=7)
     return fig
 
 
-def render_instability(paths: pd.DataFrame, table: pd.DataFrame, outdir: str | os.PathLike, title: str,
-                       threshold: float = 0.02) -> None:
-    """Write instability_paths and instability_vs_k (PNG and PDF) into ``outdir``."""
+def _min_max_bars(ax, frame: pd.DataFrame, column: str, scale: float, **style) -> None:
+    """Mean over trials against k, error bars from the minimum to the maximum (LTH style)."""
+    stats = frame.groupby("k")[column].agg(["mean", "min", "max"]) * scale
+    ax.errorbar(stats.index, stats["mean"], yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
+                marker="o", markersize=3, capsize=2, **style)
+
+
+def _imp_rewinding_vs_k(table: pd.DataFrame, imp: pd.DataFrame, threshold: float, title: str):
+    """The IMP subnetworks rewound to k (Frankle et al. 2020, section 5): test accuracy at the end of
+    training against k (left), with the dense network's as a line, beside their instability
+    against k (right). A subnetwork matches the dense network where it is stable."""
+    test = table[table["split"] == "test"]
+    sparse = sorted(r for r in imp["round"].unique() if r > 0)
+    cmap = plt.get_cmap("viridis")
+    colors = {r: cmap(i / max(1, len(sparse) - 1)) for i, r in enumerate(sparse)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.4))
+    dense = imp[imp["round"] == 0].drop_duplicates("trial")["final_test_accuracy"] * 100
+    if not dense.empty:
+        left.axhspan(dense.min(), dense.max(), color="gray", alpha=0.15, linewidth=0)
+        left.axhline(dense.mean(), color="gray", linestyle="--", linewidth=1, label=f"dense network ({dense.mean():.2f}%)")
+    for round_ in sparse:
+        part = imp[imp["round"] == round_]
+        _min_max_bars(left, part, "final_test_accuracy", 100, color=colors[round_], label=_round_label(part, round_))
+    left.set_ylabel("test accuracy at end of training (%)")
+    left.set_title("IMP subnetwork rewound to k", fontsize=8)
+    for round_ in sorted(test["round"].unique()):
+        part = test[test["round"] == round_]
+        style = dict(color="gray", linestyle="--") if round_ == 0 else dict(color=colors.get(round_, "black"))
+        _min_max_bars(right, part, "instability", 100, label=_round_label(part, round_), **style)
+    right.axhline(threshold * 100, color="gray", linestyle=":", linewidth=0.8, label=f"stable below {threshold * 100:g}%")
+    right.set_ylabel("instability: test error rise (%)")
+    right.set_title("its instability (copies from mask ⊙ θ_k)", fontsize=8)
+    for ax in (left, right):
+        _k_axis(ax, pd.concat([imp["k"], test["k"]]))
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=8, y=1.02)
+    return fig
+
+
+def render_instability(paths: pd.DataFrame | None, table: pd.DataFrame, imp: pd.DataFrame | None,
+                       outdir: str | os.PathLike, title: str, threshold: float = 0.02) -> None:
+    """Write instability_paths, instability_vs_k and imp_rewinding_vs_k (PNG and PDF) into ``outdir``;
+    a figure whose table is None (``paths``, ``imp``: not kept for a recorded run) is left out."""
     outdir = Path(outdir)
-    _save(_instability_paths(paths, title), outdir, "instability_paths")
+    if paths is not None:
+        _save(_instability_paths(paths, title), outdir, "instability_paths")
     _save(_instability_vs_k(table, threshold, title), outdir, "instability_vs_k")
+    if imp is not None:
+        _save(_imp_rewinding_vs_k(table, imp, threshold, title), outdir, "imp_rewinding_vs_k")
 
 
 def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> None:
@@ -364,10 +428,13 @@ def _anatomy_dead(stats: pd.DataFrame, title: str):
     return fig
 
 
-def render_anatomy(stats: pd.DataFrame, hist: pd.DataFrame, units: pd.DataFrame, outdir: str | os.PathLike,
-                   title: str) -> None:
-    """Write anatomy_init, anatomy_units and anatomy_dead (PNG and PDF) into ``outdir``."""
+def render_anatomy(stats: pd.DataFrame, hist: pd.DataFrame | None, units: pd.DataFrame | None,
+                   outdir: str | os.PathLike, title: str) -> None:
+    """Write anatomy_init, anatomy_units and anatomy_dead (PNG and PDF) into ``outdir``; a figure
+    whose table is None (not kept for a recorded run: they are large) is left out."""
     outdir = Path(outdir)
-    _save(_anatomy_init(hist, stats, title), outdir, "anatomy_init")
-    _save(_anatomy_units(units, stats, title), outdir, "anatomy_units")
+    if hist is not None:
+        _save(_anatomy_init(hist, stats, title), outdir, "anatomy_init")
+    if units is not None:
+        _save(_anatomy_units(units, stats, title), outdir, "anatomy_units")
     _save(_anatomy_dead(stats, title), outdir, "anatomy_dead")

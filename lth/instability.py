@@ -13,10 +13,13 @@ Faithfulness details:
 * every interpolated network keeps the mask (the endpoints share it, and `lth.masks.apply` is
   applied anyway, so pruned weights are exactly zero at every α);
 * α = 0 and α = 1 reproduce the endpoints bit for bit ((1-α)·a + α·b is exact there), so the
-  path's ends equal the endpoint networks' own loss and error;
+  path's ends are the two trained networks themselves, evaluated as trained, with their own
+  batch-norm running statistics: the paper's instability subtracts the mean error of the two
+  trained networks;
 * batch-norm: the running statistics of a mixture of two networks are *not* the mixture of their
-  running statistics, so for models with BatchNorm they are recomputed at every α on training
-  data (`recompute_batchnorm`) before evaluating. The MLPs here have none and skip this.
+  running statistics, so for models with BatchNorm they are recomputed on training data
+  (`recompute_batchnorm`) at every interior α (0 < α < 1) before evaluating. The endpoints keep
+  theirs (above); the MLPs here have no BatchNorm.
 """
 
 from __future__ import annotations
@@ -73,9 +76,13 @@ def recompute_batchnorm(model: nn.Module, split: Split, batches: int = 30, batch
     Why: an interpolated network's activations have statistics of their own; evaluating it with
     the endpoints' (or their average's) running statistics measures the stale statistics, not
     the path. The statistics are reset and then accumulated as a cumulative (equal-weight)
-    average (``momentum=None``) over ``batches`` forward passes in train mode, on a seeded
-    random sample of ``split`` (the whole split in one batch when it is smaller than
-    ``batch_size``). Momentum and train/eval mode are restored afterwards.
+    average over ``batches`` forward passes in train mode, on a seeded random sample of ``split``
+    (the whole split in one batch when it is smaller than ``batch_size``). Momentum and
+    train/eval mode are restored afterwards.
+
+    The cumulative average is batch i's momentum set to 1/(i+1): the very factor torch computes
+    for ``momentum=None`` (from ``num_batches_tracked``, reading it back from the device, a GPU
+    sync per layer per batch), so the statistics are the same bits without the syncs.
 
     Returns the number of BatchNorm layers recomputed; a model without BatchNorm (the MLPs) is
     left untouched and 0 is returned.
@@ -86,7 +93,6 @@ def recompute_batchnorm(model: nn.Module, split: Split, batches: int = 30, batch
     was_training, momenta = model.training, [m.momentum for m in layers]
     for m in layers:
         m.reset_running_stats()
-        m.momentum = None
     size = min(batch_size, len(split))
     g = torch.Generator().manual_seed(seed)
     order = torch.cat([torch.randperm(len(split), generator=g) for _ in range(math.ceil(batches * size / len(split)))])
@@ -94,6 +100,8 @@ def recompute_batchnorm(model: nn.Module, split: Split, batches: int = 30, batch
     model.train()
     try:
         for i in range(batches):
+            for m in layers:
+                m.momentum = 1.0 / (i + 1)
             model(split.x[order[i * size : (i + 1) * size]])
     finally:
         for m, momentum in zip(layers, momenta):
@@ -110,7 +118,7 @@ def error_along_path(
     splits_by_name: dict[str, Split],
     alphas: list[float],
     *,
-    batch_size: int = 10000,
+    batch_size: int | None = None,
     bn_split: Split | None = None,
     bn_batches: int = 30,
     bn_batch_size: int = 128,
@@ -119,8 +127,9 @@ def error_along_path(
 
     ``weights_a``/``weights_b`` are full state dicts of ``model``. Returns a tidy frame with
     columns ``alpha, split, loss, error``. If the model has BatchNorm, its statistics are
-    recomputed at every α with `recompute_batchnorm` on ``bn_split`` (default:
-    ``splits_by_name['train']``; an error if neither is given). The model's own state and
+    recomputed at every interior α (0 < α < 1) with `recompute_batchnorm` on ``bn_split``
+    (default: ``splits_by_name['train']``; an error if neither is given); at α = 0 and 1 the
+    trained networks are evaluated with their own statistics. The model's own state and
     train/eval mode are restored afterwards.
     """
     has_bn = bool(batchnorm_layers(model))
@@ -134,7 +143,7 @@ def error_along_path(
     try:
         for alpha in alphas:
             model.load_state_dict(apply(interpolate(weights_a, weights_b, alpha), mask))
-            if has_bn:
+            if has_bn and 0.0 < alpha < 1.0:
                 recompute_batchnorm(model, bn_split, bn_batches, bn_batch_size)
             for name, split in splits_by_name.items():
                 loss, accuracy = evaluate(model, split, batch_size)

@@ -73,6 +73,16 @@ def _choice(value: str, allowed: typing.Iterable[str], key: str) -> None:
         raise LthError(f"{key}: unknown value '{value}' (allowed: {', '.join(allowed)})")
 
 
+def momentum_inert(optimizer: str) -> dict[str, str]:
+    """`Spec.inert` of a momentum key: it only matters to SGD."""
+    return {} if optimizer == "sgd" else {"momentum": f"with optimizer: {optimizer} (momentum is SGD's)"}
+
+
+def init_std_inert(init: str) -> dict[str, str]:
+    """`Spec.inert` of an init_std key: only the plain normal initialiser reads it."""
+    return {} if init == "normal" else {"init_std": f"with init: {init} (only init: normal draws from N(0, init_std²))"}
+
+
 class Spec:
     """Base for the hyperparameter dataclasses: strict parsing and a canonical dict form."""
 
@@ -90,20 +100,33 @@ class Spec:
         values = {k: _check_type(v, hints[k], f"{where}.{k}") for k, v in data.items()}
         obj = cls(**values)
         obj.validate(where)
+        inert = obj.inert()
+        given = [key for key in names if key in data and key in inert]  # in field order
+        if given:
+            raise LthError(f"{where}.{given[0]}: has no effect {inert[given[0]]}; remove it")
         return obj
 
     def validate(self, where: str) -> None:
         """Check value ranges; subclasses raise LthError naming ``where.key``."""
 
+    def inert(self) -> dict[str, str]:
+        """Keys that have no effect with the other values, each with the reason ("with ...").
+
+        Giving one is an error (a sweep over it would train identical networks), and `to_dict`
+        leaves them out, so the canonical form names only settings that matter and parses back.
+        """
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+        inert = self.inert()
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items() if k not in inert}
 
 
 # The names the registries define (lth.models.MODELS, lth.data.DATASETS), kept here free of torch:
 # validating a config, which every Snakemake process does (each cluster job too), then needs no
 # torch import (1.3 s on a 2-core CPU). tests/test_schema.py checks they agree with the registries.
-MODEL_NAMES = ("mlp", "conv2", "conv4", "conv6", "vgg19", "resnet20")
+MODEL_NAMES = ("mlp", "conv2", "conv4", "conv6", "vgg16", "vgg19", "resnet20")
 DATASET_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar10_subset", "xor")
 # Default hidden widths of the models that have fully connected hidden layers (lth.models).
 HIDDEN: dict[str, tuple[int, ...]] = {
@@ -123,7 +146,7 @@ class ModelSpec(Spec):
 
     ``hidden`` gives the fully connected hidden widths of ``mlp`` (default [300, 100],
     LeNet-300-100) and ``conv2/4/6`` (default [256, 256]); ``dropout`` follows each of those layers.
-    ``vgg19`` and ``resnet20`` have no such layers, so neither key applies to them.
+    ``vgg16``, ``vgg19`` and ``resnet20`` have no such layers, so neither key applies to them.
     """
 
     name: str = "mlp"
@@ -154,6 +177,14 @@ class ModelSpec(Spec):
         if not 0.0 <= self.dropout < 1.0:
             raise LthError(f"{where}.dropout: must be in [0, 1), got {self.dropout}")
 
+    def inert(self) -> dict[str, str]:
+        return init_std_inert(self.init)
+
+    def layer_kinds(self) -> tuple[str, ...]:
+        """Kinds of the model's prunable layers (`lth.models`: every model but the MLP has
+        convolutions; fc hidden layers where the model takes `hidden`; an output layer always)."""
+        return ("conv",) * (self.name != "mlp") + ("fc",) * (self.name in HIDDEN) + ("output",)
+
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -172,18 +203,24 @@ class TrainSpec(Spec):
     warmup: int = 0  # iterations of linear learning-rate warmup from 0
     milestones: tuple[int, ...] = ()  # iterations at which the learning rate is multiplied by gamma
     gamma: float = 0.1
-    eval_batch_size: int = 10000
+    eval_batch_size: int | None = None  # None: by device, lth.training.EVAL_BATCH (10,000 on a GPU, 1,000 on the CPU)
     augment: bool = False  # random crop (padding 4) and horizontal flip of image batches (lth.augment)
 
     def validate(self, where: str) -> None:
         _choice(self.optimizer, OPTIMIZERS, f"{where}.optimizer")
         for key in ("lr", "batch_size", "iterations", "eval_every", "eval_batch_size"):
-            if getattr(self, key) <= 0:
+            if getattr(self, key) is not None and getattr(self, key) <= 0:
                 raise LthError(f"{where}.{key}: must be positive, got {getattr(self, key)}")
         if self.warmup < 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1:
             raise LthError(f"{where}: warmup and weight_decay must be >= 0 and momentum in [0, 1)")
         if list(self.milestones) != sorted(self.milestones):
             raise LthError(f"{where}.milestones: must be increasing, got {list(self.milestones)}")
+
+    def inert(self) -> dict[str, str]:
+        inert = momentum_inert(self.optimizer)
+        if not self.milestones:
+            inert["gamma"] = "without milestones (gamma multiplies the learning rate at each milestone)"
+        return inert
 
     def lr_at(self, iteration: int) -> float:
         """Learning rate for the step that starts at ``iteration`` (warmup, then step decay)."""
@@ -224,8 +261,8 @@ class PruneSpec(Spec):
     mode: str = "iterative"
     exclude: tuple[str, ...] = ()
     # Instead of `rate`: the fraction of weights left after `rounds` rounds. Every prunable layer
-    # then follows the same schedule (see `lth.masks.scheduled_count`) and the nominal per-round
-    # rate is derived: rate = 1 - target_remaining^(1/rounds).
+    # that is not excluded, the output layer too, then follows the same schedule (see
+    # `lth.masks.scheduled_count`) at the derived per-round rate 1 - target_remaining^(1/rounds).
     target_remaining: float | None = None
 
     @classmethod
@@ -266,13 +303,26 @@ class PruneSpec(Spec):
             if self.rounds < 1:
                 raise LthError(f"{where}.rounds: target_remaining needs rounds >= 1, got {self.rounds}")
 
+    def inert(self) -> dict[str, str]:
+        if self.rounds == 0:
+            return {key: "with rounds: 0 (nothing is pruned)"
+                    for key in ("strategy", "rate", "output_rate", "conv_rate", "mode", "exclude")}
+        inert = {}
+        if self.strategy == "global":
+            reason = "with strategy: global (one rate for all pooled weights)"
+            inert.update(output_rate=reason, conv_rate=reason)
+        for key, kind in (("output_rate", "output"), ("conv_rate", "conv")):
+            if kind in self.exclude:
+                inert[key] = f"with {kind} layers excluded from pruning"
+        return inert
+
     def to_dict(self) -> dict[str, Any]:
         """Canonical form; with ``target_remaining`` the derived rates are left out, so that the
         form parses back (and a job's params name only what the user chose)."""
         out = super().to_dict()
         if self.target_remaining is not None:
             for key in ("rate", "output_rate", "conv_rate"):
-                del out[key]
+                out.pop(key, None)
         return out
 
     def rate_for(self, kind: str) -> float:
@@ -324,6 +374,11 @@ class DataSpec(Spec):
         _choice(self.dataset, DATASET_NAMES, f"{where}.dataset")
         if self.validation_size < 0:
             raise LthError(f"{where}.validation_size: must be >= 0, got {self.validation_size}")
+        if self.validation_size == 0:
+            raise LthError(
+                f"{where}.validation_size: 0 leaves no validation set, and early stopping (the iteration of "
+                "minimum validation loss) would silently become the last iteration; hold out at least 1 example"
+            )
         if not 0.0 < self.train_fraction <= 1.0:
             raise LthError(f"{where}.train_fraction: must be in (0, 1], got {self.train_fraction}")
 

@@ -7,26 +7,39 @@ remaining overall and per layer, seeds) and every evaluation point of every run 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pandas as pd
 
 from lth.errors import LthError
+from lth.io import read_json_object
 
 KEY_COLUMNS = ["experiment", "trial", "round", "variant"]
+METRICS_COLUMNS = ["iteration", "split", "loss", "accuracy"]
 VARIANT_ORDER = ["ticket", "oneshot", "reinit", "shuffle", "random", "finetune", "inverse", "clamped"]
 
 
 def _read_sidecar(path: Path) -> dict:
-    if not path.is_file():
-        raise LthError(f"training sidecar not found: '{path}'")
-    record = json.loads(path.read_text())
-    missing = [k for k in ("context", "summary", "counts", "sizes") if k not in record]
+    record = read_json_object(path, "training sidecar")
+    missing = [k for k in ("context", "summary", "counts", "sizes") if not isinstance(record.get(k), dict)]
     if missing:
-        raise LthError(f"'{path}' is not a training sidecar (missing {', '.join(missing)})")
+        raise LthError(f"'{path}' is not a training sidecar ({', '.join(missing)} missing or not a mapping)")
     return record
+
+
+def _read_metrics(path: Path) -> pd.DataFrame:
+    """A training job's metrics CSV; an empty, corrupt or foreign one raises LthError naming it."""
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise LthError(f"metrics file not found: '{path}'") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise LthError(f"metrics file '{path}' is not a CSV table ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in METRICS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise LthError(f"metrics file '{path}' lacks the columns {', '.join(missing)}")
+    return frame
 
 
 def summary_row(record: dict) -> dict:
@@ -55,7 +68,7 @@ def collect(
     for sidecar, metrics_path in zip(sidecars, metrics):
         row = summary_row(_read_sidecar(Path(sidecar)))
         rows.append(row)
-        frame = pd.read_csv(metrics_path)
+        frame = _read_metrics(Path(metrics_path))
         for key in KEY_COLUMNS + ["weights_remaining"]:
             frame[key] = row[key]
         curves.append(frame)
@@ -65,6 +78,33 @@ def collect(
         summary.insert(at + offset, key, value)
     curves_frame = _sorted(pd.concat(curves, ignore_index=True), extra=["iteration", "split"])
     return summary, curves_frame
+
+
+IMP_REWINDING_COLUMNS = [
+    "experiment", "trial", "round", "k", "weights_remaining", "final_test_accuracy", "early_stop_test_accuracy",
+    "early_stop_iteration",
+]
+
+
+def imp_rewinding_table(sidecars: list[str | os.PathLike], ks: list[int]) -> pd.DataFrame:
+    """Test accuracy of the IMP subnetworks rewound to k (Frankle et al. 2020, section 5): one row
+    per trained ticket, with the k its IMP run rewinds to (``ks``, same order as ``sidecars``).
+
+    A network's sidecar does not always know its k: round 0 (the dense network) is shared by every
+    run, and the experiment's own run is the one rewinding to its rewind_iteration, so the caller
+    says. The dense network therefore appears once per k, with the same accuracy, as round 0 of
+    each run.
+    """
+    if len(sidecars) != len(ks):
+        raise LthError(f"{len(sidecars)} sidecars but {len(ks)} rewind iterations: give one k per sidecar")
+    rows = []
+    for sidecar, k in zip(sidecars, ks):
+        row = summary_row(_read_sidecar(Path(sidecar)))
+        if row["variant"] != "ticket":
+            raise LthError(f"'{sidecar}' is a {row['variant']} network, not a ticket of an IMP run")
+        rows.append({**row, "k": int(k)})
+    frame = pd.DataFrame(rows, columns=[*IMP_REWINDING_COLUMNS, "variant"])[IMP_REWINDING_COLUMNS]
+    return frame.sort_values(["experiment", "round", "k", "trial"]).reset_index(drop=True)
 
 
 def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:

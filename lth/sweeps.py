@@ -24,12 +24,13 @@ with any other character replaced by ``_``, lists joined by ``x`` (``[300, 100]`
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, fields
 from typing import Any, Collection, Mapping
 
 from lth.errors import LthError
-from lth.experiment import KEYS
+from lth.experiment import KEYS, Experiment
 from lth.specs import InstabilitySpec, ModelSpec, PruneSpec, SweepSpec, TrainSpec
 
 SEPARATOR = "__"
@@ -126,6 +127,26 @@ def expand(experiments: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, S
     if clashes:
         raise LthError(f"experiments.{clashes[0]}: this name is also a sweep member's; rename the experiment")
     return configs, sweeps
+
+
+def build(experiments: Mapping[str, Any]) -> tuple[dict[str, Experiment], dict[str, Sweep]]:
+    """The config's ``experiments`` as `Experiment`s (sweeps expanded, see `expand`) and the sweeps.
+
+    A sweep two of whose values give the same experiment (say ``1`` and ``1.0`` for ``train.lr``:
+    two names, one learning rate) is an error naming the sweep: it would train identical members.
+    """
+    configs, sweeps = expand(experiments)
+    built = {name: Experiment.from_config(name, cfg) for name, cfg in configs.items()}
+    for sweep in sweeps.values():
+        seen: dict[Experiment, int] = {}
+        for i, member in enumerate(sweep.members):
+            same = seen.setdefault(dataclasses.replace(built[member], name=""), i)
+            if same != i:
+                raise LthError(
+                    f"experiments.{sweep.name}.sweep: values {sweep.values[same]!r} and {sweep.values[i]!r} of "
+                    f"{sweep.key} give the same experiment (members {sweep.members[same]} and {member})"
+                )
+    return built, sweeps
 
 
 def resolve_run(

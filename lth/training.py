@@ -3,7 +3,10 @@
 Speed comes from keeping every split as one tensor on the device: a batch is an index into it,
 drawn from a per-epoch permutation seeded by (data-order seed, epoch), so the order is
 reproducible and iteration k of a run can be reached without replaying earlier epochs (late
-rewinding continues the same order from k). Evaluation runs in large batches.
+rewinding continues the same order, and the same augmentation, from k). Dropout does not continue:
+a run that starts at k draws its dropout masks from a stream seeded by (data-order seed, k), so
+every round that rewinds to k shares one stream, which is not round 0's from k on. Evaluation
+runs in large batches.
 
 Faithfulness: the mask is applied before the first step and re-applied after *every* optimiser
 step, so pruned weights are exactly zero at all times (masking only the forward pass, or masking
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -23,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lth.augment import crop_flip
+from lth.augment import crop_flip, draws
 from lth.data import Split, Splits
 from lth.errors import LthError
 from lth.masks import Mask, check_compatible
@@ -32,36 +34,20 @@ from lth.seeds import derive_seed
 log = logging.getLogger("lth.train")
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks CUDA when present, else the CPU; 'cuda' without a GPU is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise LthError(f"device '{name}' requested but no CUDA device is available (use 'auto' or 'cpu')")
-    if name not in ("cpu",) and not name.startswith("cuda"):
-        raise LthError(f"unknown device '{name}' (allowed: auto, cpu, cuda, cuda:N)")
-    return torch.device(name)
-
-
-def configure_runtime(threads: int | None) -> None:
-    """Deterministic kernels, and a thread count that matches what the scheduler granted.
-
-    The kernel flag is set through ``torch._C`` because ``torch.use_deterministic_algorithms`` also
-    imports ``torch._inductor`` just to set the compiler's copy of the flag: 1.7 s on a 2-core CPU for
-    a job that builds no optimizer (interpolation, evaluation), for a compiler lth never uses. Torch
-    is pinned, so the private call is stable here.
-    """
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch._C._set_deterministic_algorithms(True, warn_only=True)
-    if threads:
-        torch.set_num_threads(threads)
+# The evaluation batch when none is given, by device: large on a GPU (fewer, fuller kernels), 1,000
+# on the CPU, where a conv net's activations for 10,000 CIFAR images took 8.5 GB of memory
+# (Conv-2, bench/job_resources.py) against 1.7 GB for 1,000.
+EVAL_BATCH = {"cuda": 10000, "cpu": 1000}
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, split: Split, batch_size: int = 10000) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy over a whole split, in batches of ``batch_size``."""
+def evaluate(model: nn.Module, split: Split, batch_size: int | None = None) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy over a whole split, in batches of ``batch_size`` (default
+    by device, `EVAL_BATCH`). The batch size changes no prediction; the summed loss can differ in
+    the last bits of float32 between batch sizes."""
     if len(split) == 0:
         return math.nan, math.nan
+    batch_size = batch_size or EVAL_BATCH.get(split.x.device.type, EVAL_BATCH["cpu"])
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=split.y.device, dtype=torch.float64)
@@ -162,6 +148,7 @@ def train(
         raise LthError(f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}")
     if spec.augment and len(splits.info.input_shape) != 3:
         raise LthError(f"train.augment: random crops and flips need image data, {splits.info.name} has input shape {splits.info.input_shape}")
+    black = splits.info.black(device) if spec.augment else None  # augmentation's padding
     steps_per_epoch = n_train // batch  # the last incomplete batch of an epoch is dropped
     optimizer = make_optimizer(spec, list(params.values()))
     scheduled = bool(spec.warmup or spec.milestones)
@@ -203,13 +190,19 @@ def train(
     checkpoint_hooks(start_iteration)
     epoch, order = -1, None
     # Dropout draws from torch's global generator: seed it for this run (from the data-order seed
-    # and the start iteration) inside a fork, so the caller's random state is left untouched.
+    # and the start iteration) inside a fork, so the caller's random state is left untouched. The
+    # stream restarts at the start iteration: a run from k does not replay round 0's draws at k.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(derive_seed(order_seed, "dropout", start_iteration))
         for iteration in range(start_iteration, spec.iterations):
             if iteration // steps_per_epoch != epoch:
                 epoch = iteration // steps_per_epoch
                 order = epoch_permutation(n_train, order_seed, epoch, device)
+                if spec.augment:  # this epoch's offsets and flips from here on, in one copy
+                    first = iteration
+                    last = min((epoch + 1) * steps_per_epoch, spec.iterations)
+                    seeds = [derive_seed(order_seed, "augment", i) for i in range(first, last)]
+                    offsets, flips = draws(seeds, batch, device)
             offset = (iteration % steps_per_epoch) * batch
             idx = order[offset : offset + batch]
             if scheduled:
@@ -218,7 +211,7 @@ def train(
             # index_select: the same gather as x[idx] without advanced indexing's per-call overhead
             x = train_x.index_select(0, idx)
             if spec.augment:
-                x = crop_flip(x, torch.Generator().manual_seed(derive_seed(order_seed, "augment", iteration)))
+                x = crop_flip(x, offsets[iteration - first], flips[iteration - first], black)
             loss = F.cross_entropy(model(x), train_y.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -110,7 +110,8 @@ def test_target_schedule_global_keeps_the_pooled_target(lenet):
 
 @pytest.mark.parametrize("strategy", ["layerwise", "global"])
 def test_inverse_pruning_keeps_exactly_the_smallest_weights(lenet, strategy):
-    spec = PruneSpec.from_dict({"strategy": strategy, "rate": 0.2, "output_rate": 0.1}, "prune")
+    output_rate = {"output_rate": 0.1} if strategy == "layerwise" else {}  # (global: one pooled rate)
+    spec = PruneSpec.from_dict({"strategy": strategy, "rate": 0.2, **output_rate}, "prune")
     mask = masks.full_mask(lenet)
     for r in range(1, 4):
         weights = random_weights(lenet, r)

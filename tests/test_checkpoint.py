@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -22,7 +24,7 @@ def ckpt(make_model, make_pruned_mask):
     weights = {k: v.clone() for k, v in model.state_dict().items()}
     mask = make_pruned_mask(model, weights, rounds=2)
     provenance = {"seeds": {"init": 4, "order": 9}, "environment": checkpoint.environment("cpu"), "note": "ü θ₀"}
-    return Checkpoint(weights, mask, {"name": "mlp", "hidden": [16, 8], "init": "glorot_normal", "init_std": 0.1},
+    return Checkpoint(weights, mask, {"name": "mlp", "hidden": [16, 8], "init": "glorot_normal"},
                       "fashion_mnist", provenance)
 
 
@@ -62,26 +64,34 @@ def test_atomic_write_leaves_only_the_two_files(ckpt, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.safetensors"]
 
 
-def test_failed_write_leaves_nothing_and_keeps_the_old_file(ckpt, tmp_path, monkeypatch):
-    path = tmp_path / "a.safetensors"
-
-    def half_written(tensors, filename, metadata=None):
-        with open(filename, "wb") as f:
+def _disk_full(monkeypatch, method: str) -> None:
+    """Make ``Path.<method>`` write a few bytes and then fail as a full disk does."""
+    def half_written(self, content, *args, **kwargs):
+        with open(self, "wb") as f:
             f.write(b"\x00" * 10)
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(checkpoint, "save_file", half_written)
-    with pytest.raises(OSError, match="disk full"):
-        checkpoint.save(path, ckpt)
+    monkeypatch.setattr(Path, method, half_written)
+
+
+@pytest.mark.parametrize("method", ["write_bytes", "write_text"])  # the tensors, the sidecar
+def test_failed_write_leaves_nothing_and_keeps_the_old_pair(ckpt, tmp_path, monkeypatch, method):
+    """A full disk while writing either file of the pair: an LthError naming the file, no
+    temporary left, and never a weight file without its sidecar; an existing pair is untouched."""
+    path = tmp_path / "a.safetensors"
+    with monkeypatch.context() as m:
+        _disk_full(m, method)
+        with pytest.raises(LthError, match="cannot write .*No space left on device"):
+            checkpoint.save(path, ckpt)
     assert list(tmp_path.iterdir()) == []
 
-    monkeypatch.undo()
     checkpoint.save(path, ckpt)
-    before = path.read_bytes()
-    monkeypatch.setattr(checkpoint, "save_file", half_written)
-    with pytest.raises(OSError):
-        checkpoint.save(path, ckpt)
-    assert path.read_bytes() == before
+    before = path.read_bytes(), checkpoint.sidecar(path).read_bytes()
+    with monkeypatch.context() as m:
+        _disk_full(m, method)
+        with pytest.raises(LthError):
+            checkpoint.save(path, ckpt)
+    assert (path.read_bytes(), checkpoint.sidecar(path).read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.safetensors"]
 
 
@@ -129,7 +139,7 @@ def test_cli_sidecar_records_seeds_versions_and_context(tmp_path):
     assert side["step"] == "init"
     assert side["seeds"] == {"init": 17}
     assert side["context"] == {"experiment": "smoke", "trial": 2}
-    assert side["model"] == {"name": "mlp", "hidden": [8], "init": "glorot_normal", "init_std": 0.1, "dropout": 0.0}
+    assert side["model"] == {"name": "mlp", "hidden": [8], "init": "glorot_normal", "dropout": 0.0}  # (no init_std: Glorot)
     assert side["dataset"] == "xor"
     env = side["environment"]
     assert env["lth"] == lth.__version__ and env["torch"] == torch.__version__

@@ -150,6 +150,36 @@ def test_recompute_batchnorm_gives_data_mean():
     assert bn.momentum == 0.1 and not net.training
 
 
+def test_recompute_batchnorm_equals_torch_cumulative_average_bit_for_bit():
+    """The explicit momentum 1/(i+1) gives the same bits as torch's own cumulative average
+    (momentum=None), on ResNet-20's 21 batch norms: only the GPU syncs are gone."""
+    from lth import models
+    from lth.specs import ModelSpec
+
+    spec = ModelSpec(name="resnet20")
+    ours, torchs = (models.build(spec, (3, 8, 8), 10) for _ in range(2))
+    models.initialise(ours, spec, 0)
+    torchs.load_state_dict(ours.state_dict())
+    g = torch.Generator().manual_seed(4)
+    split = Split(torch.randn(200, 3, 8, 8, generator=g), torch.zeros(200, dtype=torch.long))
+    recompute_batchnorm(ours, split, batches=7, batch_size=64, seed=5)
+    # the same batches, with torch's cumulative average
+    layers = [m for m in torchs.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None
+    g = torch.Generator().manual_seed(5)
+    order = torch.cat([torch.randperm(200, generator=g) for _ in range(3)])  # recompute_batchnorm's sample
+    torchs.train()
+    with torch.no_grad():
+        for i in range(7):
+            torchs(split.x[order[i * 64 : (i + 1) * 64]])
+    theirs = torchs.state_dict()
+    assert len(layers) == 21
+    for name, value in ours.state_dict().items():
+        assert torch.equal(value, theirs[name]), name
+
+
 def test_recompute_batchnorm_is_noop_without_bn(make_model, xor_splits):
     model = make_model(hidden=(8,), input_shape=(2,), num_classes=2)
     before = state(model)
@@ -157,7 +187,7 @@ def test_recompute_batchnorm_is_noop_without_bn(make_model, xor_splits):
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
-def test_path_recomputes_batchnorm_at_each_alpha():
+def test_path_recomputes_batchnorm_inside_and_keeps_the_endpoints_own():
     a_net, b_net = bn_net(), bn_net()
     with torch.no_grad():
         for p in b_net.parameters():
@@ -169,11 +199,24 @@ def test_path_recomputes_batchnorm_at_each_alpha():
     test = Split(torch.randn(256, 4, generator=g) + 1, torch.randint(0, 2, (256,), generator=g))
     with pytest.raises(LthError, match="BatchNorm"):
         error_along_path(a_net, a, b, mask, {"test": test}, [0.5])
-    frame = error_along_path(a_net, a, b, mask, {"train": train, "test": test}, [0.5], bn_batches=4, bn_batch_size=128)
+    a_net.train()
+    with torch.no_grad():  # running statistics of its own, as training leaves them
+        a_net(train.x[:64] * 2)
+    a_net.eval()
+    a = state(a_net)
+    frame = error_along_path(a_net, a, b, mask, {"train": train, "test": test}, [0.0, 0.5, 1.0], bn_batches=4,
+                             bn_batch_size=128)
+    test_loss = frame[frame.split == "test"].set_index("alpha").loss
     probe = bn_net()
     probe.load_state_dict(masks.apply(interpolate(a, b, 0.5), mask))
     recompute_batchnorm(probe, train, 4, 128)
-    assert frame[frame.split == "test"].loss.item() == evaluate(probe, test)[0]
+    assert test_loss[0.5] == evaluate(probe, test)[0]
+    for alpha, ends in ((0.0, a), (1.0, b)):  # the trained networks as they are: their own statistics
+        probe.load_state_dict(masks.apply(ends, mask))
+        assert test_loss[alpha] == evaluate(probe, test)[0]
+    probe.load_state_dict(masks.apply(a, mask))
+    recompute_batchnorm(probe, train, 4, 128)
+    assert test_loss[0.0] != evaluate(probe, test)[0]  # (recomputing them would change the ends)
     assert all(torch.equal(v, a[k]) for k, v in a_net.state_dict().items())  # model put back
 
 

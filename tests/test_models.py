@@ -2,8 +2,8 @@
 
 Weight counts are of the prunable weight tensors (convolution and fully connected weights; no
 biases, no batch-norm parameters), which is what the papers' tables count. The papers round to
-two significant figures (4.3M, 2.4M, 20.0M, 274K); the exact counts here are asserted, and the
-rounding stated beside each.
+two or three significant figures (4.3M, 2.4M, 14.7M, 20.0M, 274K); the exact counts here are
+asserted, and the rounding stated beside each.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def weight_count(model) -> int:
     [
         ("conv2", 4_300_992, 4.3e6),  # 1,728 + 36,864 conv; 4,194,304 + 65,536 + 2,560 fc
         ("conv4", 2_425_024, 2.4e6),  # 2.43M rounds to the paper's 2.4M
+        ("vgg16", 14_715_584, 14.7e6),  # 14,710,464 conv + 5,120 output; LMC Table 1: 14.7M
         ("vgg19", 20_024_000, 20.0e6),  # 20,018,880 conv + 5,120 output
         ("resnet20", 270_896, 274e3),  # paper 274K: within 1.2% (2.7e5 to two figures)
     ],
@@ -47,6 +48,16 @@ def test_weight_counts_match_the_papers(name, exact, paper):
     model = build(name)
     assert weight_count(model) == exact
     assert abs(exact - paper) / paper < 0.015
+
+
+def test_vgg16_count_rounds_to_the_lmc_papers_14_7m():
+    """LMC Table 1 gives VGG-16 14.7M weights: 13 convolutions (14,710,464) and the output layer."""
+    model = build("vgg16")
+    kinds = model.prunable_layers()
+    sizes = masks.full_mask(model)
+    assert sum(sizes[n].numel() for n in kinds if kinds[n] == "conv") == 14_710_464
+    assert sizes["output.weight"].numel() == 5_120
+    assert f"{weight_count(model) / 1e6:.1f}M" == "14.7M"
 
 
 def test_conv6_count_follows_its_architecture_not_the_papers_1_7m():
@@ -60,7 +71,7 @@ def test_conv6_count_follows_its_architecture_not_the_papers_1_7m():
     assert weight_count(model) == 2_261_184
 
 
-@pytest.mark.parametrize("name", ["conv2", "conv4", "conv6", "vgg19", "resnet20"])
+@pytest.mark.parametrize("name", ["conv2", "conv4", "conv6", "vgg16", "vgg19", "resnet20"])
 def test_forward_shape_and_layer_kinds(name):
     model = build(name)
     assert model(torch.randn(2, *CIFAR)).shape == (2, 10)
@@ -72,7 +83,31 @@ def test_forward_shape_and_layer_kinds(name):
     assert not any(n.endswith("bias") for n in kinds)
     bn = [n for n, m in model.named_modules() if isinstance(m, nn.BatchNorm2d)]
     assert all(not n.startswith(b + ".") for n in kinds for b in bn)
-    assert bool(bn) == (name in ("vgg19", "resnet20"))
+    assert bool(bn) == (name in ("vgg16", "vgg19", "resnet20"))
+
+
+def test_vgg16_and_vgg19_differ_only_in_convolutions_per_group():
+    """VGG-16: 2, 2, 3, 3, 3 convolutions per group (13); VGG-19: 2, 2, 4, 4, 4 (16); each
+    followed by batch norm and ReLU, max-pooling between groups, average pooling, 512→10 output."""
+    for name, per_group in (("vgg16", (2, 2, 3, 3, 3)), ("vgg19", (2, 2, 4, 4, 4))):
+        model = build(name)
+        kinds = [type(m).__name__ for m in model.features]
+        groups = "".join("c" if k == "Conv2d" else "|" if k == "MaxPool2d" else "" for k in kinds).split("|")
+        assert tuple(len(g) for g in groups) == per_group
+        assert kinds.count("BatchNorm2d") == kinds.count("ReLU") == sum(per_group)
+        assert kinds[-1] == "AvgPool2d" and model.output.in_features == 512
+        assert all(m.bias is None for m in model.features if isinstance(m, nn.Conv2d))
+
+
+def test_kaiming_normal_convolutions_have_std_sqrt_2_over_fan_in():
+    """The LMC recipes' initialiser (open_lth's kaiming_normal): N(0, 2 / fan_in), fan_in counting
+    the kernel (torch's convention, which open_lth uses)."""
+    model = build("vgg16", init="kaiming_normal")
+    convs = [m for m in model.features if isinstance(m, nn.Conv2d)]
+    for conv in (convs[2], convs[-1]):  # 128←64 (fan_in 576), the last 512←512 (fan_in 4608)
+        fan_in = conv.in_channels * 9
+        assert conv.weight.std().item() == pytest.approx((2.0 / fan_in) ** 0.5, rel=0.02)
+    assert model.output.weight.std().item() == pytest.approx((2.0 / 512) ** 0.5, rel=0.05)
 
 
 def test_resnet20_shape_changing_blocks_have_projection_shortcuts():
@@ -120,13 +155,13 @@ def test_global_pruning_of_convolutions_only_is_exact():
 
 
 @pytest.mark.data
-@pytest.mark.parametrize("name", ["conv2", "conv4", "conv6", "vgg19", "resnet20"])
+@pytest.mark.parametrize("name", ["conv2", "conv4", "conv6", "vgg16", "vgg19", "resnet20"])
 def test_one_training_step_on_the_cifar_subset(prepared, name):
     splits = data.load_splits(prepared("cifar10_subset"), 16, 0)
     assert splits.train.x.shape[1:] == CIFAR
     model = build(name)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    mask = masks.prune(model, before, masks.full_mask(model), GLOBAL_CONV if name in ("vgg19", "resnet20") else LAYERWISE)
+    mask = masks.prune(model, before, masks.full_mask(model), GLOBAL_CONV if name in ("vgg16", "vgg19", "resnet20") else LAYERWISE)
     spec = TrainSpec(optimizer="sgd", lr=0.01, batch_size=8, iterations=1, eval_every=1, eval_batch_size=64, augment=True)
     small = data.Splits(splits.train, splits.val, data.Split(splits.test.x[:32], splits.test.y[:32]), splits.info)
     result = train(model, mask, small, spec, order_seed=0)

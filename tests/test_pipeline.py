@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib.image
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from lth import checkpoint
@@ -83,12 +84,20 @@ def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = T
     if trials:
         jobs.update(init=t, train_dense=t)
         if exp.instability:
-            points = len(exp.instability.rounds) * len(exp.instability.rewind_iterations)
-            spawned = [k for k in exp.instability.rewind_iterations if k not in (0, exp.rewind_iteration)]
+            ks = exp.instability.rewind_iterations
+            points = len(exp.instability.rounds) * len(ks)
+            spawned = [k for k in ks if k not in (0, exp.rewind_iteration)]
+            # IMP rewinding to each other k: iterative, every round up to the largest asked for
+            # (trained) and its own prunes from round 2 on (round 1's mask is shared); one-shot
+            # masks are all shared, so only the rounds asked for are trained.
+            chains = len([k for k in ks if k != exp.rewind_iteration])
+            sparse = [r for r in exp.instability.rounds if r > 0]
+            iterative = exp.ticket_mask == "iterative"
+            trained = max(sparse, default=0) if iterative else len(sparse)
             jobs.update(instability_start=t * points, instability_train=2 * t * points, interpolate=t * points,
-                        instability_table=1, instability_figures=1)
-            if spawned:
-                jobs["spawn"] = t * len(spawned)
+                        spawn=t * len(spawned), rewind_k_start=t * chains * trained, rewind_k_train=t * chains * trained,
+                        rewind_k_prune=t * chains * max(0, trained - 1) * iterative,
+                        instability_table=1, imp_rewinding=1, instability_figures=1)
     jobs.update(summary=1, figures=1, all=1)
     if exp.prune.rounds >= 1:
         jobs.update(structure=1, structure_figures=1, anatomy=1, anatomy_figures=1)
@@ -106,6 +115,66 @@ def test_default_config_dry_run_job_counts(tmp_path):
         "control": t * r * c, "train": t * r * (1 + c), "summary": 1, "figures": 1,
         "structure": 1, "structure_figures": 1, "anatomy": 1, "anatomy_figures": 1,
     } == {"data": 1, **expected_jobs(exp)}
+
+
+def shell_commands(output: str) -> list[str]:
+    """The `lth` commands a dry run with -p prints."""
+    prefix = "Shell command: "
+    return [line[len(prefix):] for line in output.splitlines() if line.startswith(prefix + "lth ")]
+
+
+def flag(command: str, name: str) -> str | None:
+    match = re.search(rf"--{name} (\S+)", command)
+    return match.group(1) if match else None
+
+
+@pytest.mark.parametrize("mode", ["both", "oneshot"])
+def test_sparse_copies_at_k_start_from_imp_rewound_to_k(tmp_path, data_root, mode):
+    """The sparse copies at k start from mask ⊙ θ_k with the mask IMP finds when it rewinds to k
+    (Frankle et al. 2020, section 5): k = rewind_iteration reuses the experiment's own run; any
+    other k has its own ticket-only run up to the largest round asked, rewound to θ_k and trained
+    from k, whose round r prunes its own round r-1. Round 1's mask and one-shot masks prune the
+    dense network every run shares, so they are the experiment's files (no job twice)."""
+    config = local_config("smoke.yaml", data_root)
+    cfg = config["experiments"]["smoke"]
+    cfg["prune"].update(rounds=4, mode=mode)
+    cfg["instability"] = {"rewind_iterations": [0, 50, 100], "rounds": [0, 1, 3], "points": 5}
+    proc = snakemake(tmp_path, "-n", "-p", "--configfile", str(write_config(tmp_path / "k.yaml", config)))
+    exp = Experiment.from_config("smoke", cfg)
+    assert exp.rewind_iteration == 50
+    assert job_counts(proc.stdout) == {"data": 1, **expected_jobs(exp)}
+    by_out = {flag(c, "out"): c for c in shell_commands(proc.stdout)}
+    family = exp.ticket_mask
+    iterative = family == "iterative"
+    for t in range(exp.trials):
+        trial = f"results/smoke/trial{t}"
+        theta = {0: f"{trial}/init.safetensors", 50: f"{trial}/rewind.safetensors", 100: f"{trial}/spawn/k100.safetensors"}
+        for k in (0, 50, 100):
+            run = trial if k == 50 else f"{trial}/rewind_k{k}"
+
+            def mask(r):
+                return f"{run if iterative and r > 1 else trial}/round{r}/mask_{family}.safetensors"
+
+            for r in (0, 1, 3):
+                start = by_out[f"{trial}/instability/round{r}/k{k}/start.safetensors"]
+                assert flag(start, "weights") == theta[k]
+                assert flag(start, "mask") == (mask(r) if r else None)
+            if k == 50:  # the experiment's own run: nothing under rewind_k50
+                assert not any("rewind_k50" in (out or "") for out in by_out)
+                continue
+            for r in (1, 2, 3) if iterative else (1, 3):
+                start = by_out[f"{run}/round{r}/ticket/start.safetensors"]
+                assert (flag(start, "mask"), flag(start, "weights")) == (mask(r), theta[k])
+                train = by_out[f"{run}/round{r}/ticket/trained.safetensors"]
+                assert flag(train, "start") == f"{run}/round{r}/ticket/start.safetensors"
+                assert flag(train, "start-iteration") == str(k)
+                assert flag(train, "order-seed") == str(exp.order_seed(t))
+                if iterative and r > 1:
+                    assert flag(by_out[mask(r)], "trained") == f"{run}/round{r - 1}/ticket/trained.safetensors"
+            assert f"{run}/round4/ticket/start.safetensors" not in by_out  # only up to round 3
+            assert (f"{run}/round2/ticket/start.safetensors" in by_out) == iterative  # one-shot: rounds asked only
+    own_masks = [out for out in by_out if out and "/rewind_k" in out and "/mask_" in out]
+    assert len(own_masks) == (exp.trials * 2 * 2 if iterative else 0)  # rounds 2 and 3 of k = 0 and k = 100
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +225,7 @@ def test_smoke_run_writes_instability_and_structure(smoke_run):
     assert table["instability"].notna().all() and (table["max_error"] >= table["endpoint_error"]).all()
     paths = pd.read_csv(out / "instability_paths.csv")
     assert paths.groupby(["trial", "round", "k", "split"]).size().eq(exp.instability.points).all()
+    assert_copies_start_from_imp_rewound_to_k(out, exp)
     structure = pd.read_csv(out / "structure.csv")
     assert {"trial", "layer", "round_a", "round_b", "comparison", "spearman", "jaccard", "kept_fraction"} <= set(structure.columns)
     assert set(structure["trial"]) == set(range(exp.trials))
@@ -164,6 +234,56 @@ def test_smoke_run_writes_instability_and_structure(smoke_run):
     # Late rewinding: rounds >= 1 start at iteration k and record it.
     record = yaml.safe_load((out / "trial0/round1/ticket/trained.json").read_text())
     assert record["start_iteration"] == exp.rewind_iteration == 50
+
+
+def assert_copies_start_from_imp_rewound_to_k(out: Path, exp: Experiment) -> None:
+    """On the real files: the sparse copies at k = 0 start from exactly θ₀ ⊙ the mask of the IMP
+    run rewinding to 0, which is not the experiment's mask (rewinding to 50), and those at k = 50
+    from the experiment's own; the accuracy table holds each run's trained tickets."""
+    from lth import checkpoint
+
+    assert exp.rewind_iteration == 50 and exp.instability.rewind_iterations == (0, 50)
+    (round_,) = exp.instability.rounds
+    imp = pd.read_csv(out / "imp_rewinding.csv")
+    summary = pd.read_csv(out / "summary.csv")
+    for t in range(exp.trials):
+        trial = out / f"trial{t}"
+
+        def load(path):
+            return checkpoint.load(path, "state")
+
+        own, at0 = load(trial / f"round{round_}/mask_iterative.safetensors"), load(trial / f"rewind_k0/round{round_}/mask_iterative.safetensors")
+        theta0 = load(trial / "init.safetensors")
+        start0, start50 = (load(trial / f"instability/round{round_}/k{k}/start.safetensors") for k in (0, 50))
+        assert at0.provenance["context"]["k"] == 0
+        for name in own.masks:
+            assert torch.equal(start0.masks[name], at0.masks[name])
+            assert torch.equal(start50.masks[name], own.masks[name])
+            assert torch.equal(start0.weights[name], theta0.weights[name] * at0.masks[name])
+        assert any(not torch.equal(own.masks[n], at0.masks[n]) for n in own.masks)  # the runs diverge by round 2
+        # Same counts at every k: the schedule does not depend on the rewind point.
+        assert {n: int(m.sum()) for n, m in at0.masks.items()} == {n: int(m.sum()) for n, m in own.masks.items()}
+        rows = imp[imp["trial"] == t].set_index(["round", "k"])["final_test_accuracy"]
+        ticket = summary[(summary["trial"] == t) & (summary["variant"] == "ticket")].set_index("round")["final_test_accuracy"]
+        assert rows[(0, 0)] == rows[(0, 50)] == ticket[0]  # the dense network, shared
+        assert rows[(round_, 50)] == ticket[round_]  # the experiment's own ticket
+        assert rows[(round_, 0)] == load(trial / f"rewind_k0/round{round_}/ticket/trained.safetensors").provenance["summary"]["final_test_accuracy"]
+    assert len(imp) == exp.trials * 2 * 2
+
+
+def test_adding_a_k_schedules_only_its_imp_run_and_pairs(smoke_run):
+    workdir, configfile = smoke_run
+    config = yaml.safe_load(configfile.read_text())
+    exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
+    ks = [*exp.instability.rewind_iterations, 100]
+    override = write_config(workdir / "more_k.yaml", {"experiments": {"smoke": {"instability": {"rewind_iterations": ks}}}})
+    proc = snakemake(workdir, "-n", "--configfile", str(configfile), str(override))
+    t, (round_,) = exp.trials, exp.instability.rounds
+    assert job_counts(proc.stdout) == {
+        "spawn": t, "rewind_k_prune": t * (round_ - 1), "rewind_k_start": t * round_, "rewind_k_train": t * round_,
+        "instability_start": t, "instability_train": 2 * t, "interpolate": t,
+        "instability_table": 1, "imp_rewinding": 1, "instability_figures": 1, "all": 1,
+    }
 
 
 def test_unchanged_config_schedules_nothing(smoke_run):
@@ -241,21 +361,23 @@ def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
     assert not (tmp_path / "results").exists()
 
 
-CIFAR_RECIPES = [
+PAPER_RECIPES = [
     "conv2_cifar10", "conv4_cifar10", "conv6_cifar10", "vgg19_cifar10", "vgg19_cifar10_lr001",
     "vgg19_cifar10_warmup", "resnet20_cifar10", "resnet20_cifar10_lr001", "resnet20_cifar10_warmup",
-    "resnet20_cifar10_lmc",
+    "lenet_mnist_lmc", "resnet20_cifar10_lmc", "resnet20_cifar10_lmc_low", "resnet20_cifar10_lmc_warmup",
+    "vgg16_cifar10_lmc",
 ]
 
 
-def test_cifar_recipes_dry_run_job_counts(tmp_path):
-    """The named CIFAR-10 recipes of config.yaml build their whole DAGs (one shared data job)."""
+def test_paper_recipes_dry_run_job_counts(tmp_path):
+    """The LTH CIFAR-10 and the LMC recipes of config.yaml build their whole DAGs (one data job
+    per dataset)."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    assert set(CIFAR_RECIPES) <= set(config["experiments"])
-    override = write_config(tmp_path / "cifar.yaml", {"run": CIFAR_RECIPES})
+    assert set(PAPER_RECIPES) <= set(config["experiments"])
+    override = write_config(tmp_path / "recipes.yaml", {"run": PAPER_RECIPES})
     proc = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml"), str(override))
-    expected = {"data": 1}
-    for name in CIFAR_RECIPES:
+    expected = {"data": len({config["experiments"][name]["dataset"] for name in PAPER_RECIPES})}
+    for name in PAPER_RECIPES:
         for rule, n in expected_jobs(Experiment.from_config(name, config["experiments"][name])).items():
             expected[rule] = expected.get(rule, 0) + (n if rule != "all" else 0)
     expected["all"] = 1
@@ -355,7 +477,8 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     assert {"accuracy.png", "early_stop.png", "curves.png"} <= set(listed["figures"])
     assert "summary.csv" in listed["tables"]
     assert {"structure.csv", "structure.png"} <= set(listed["structure"])
-    assert {"instability.csv", "instability_paths.png", "instability_vs_k.png"} <= set(listed["instability"])
+    assert {"instability.csv", "imp_rewinding.csv", "instability_paths.png", "instability_vs_k.png",
+            "imp_rewinding_vs_k.png"} <= set(listed["instability"])
     assert sorted(name for names in listed.values() for name in names if name.endswith(".png")) == figures
 
     # The accuracy figure, as a click on it shows it: the image beside its caption.

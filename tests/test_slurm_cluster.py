@@ -2,7 +2,8 @@
 
 The script installs Debian's slurm-wlm and munge when missing, starts its own munged, slurmctld and
 slurmd, runs a small smoke config through `--workflow-profile profiles/slurm` and checks it against
-a local run (see the script's header). This test is how CI runs it.
+a local run, and runs it again with device: auto on the cluster's fake GPUs to check the GPU requests
+and that a GPU CUDA cannot use is refused (see the script's header). This test is how CI runs it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def test_smoke_pipeline_runs_through_slurm(real_data_root):
             output, _ = proc.communicate()
         pytest.fail(f"run_local_cluster.sh did not finish within 75 minutes:\n{output[-6000:]}")
     assert proc.returncode == 0, output[-6000:]
-    jobs, gpu_jobs = map(int, re.search(r"slurm jobs: (\d+) completed, (\d+) with --gpus=1", output).groups())
-    assert jobs > gpu_jobs > 0
+    # device: cpu: every job completed, none with a GPU; the outputs equal the local run's
+    jobs, gpu_jobs = map(int, re.search(r"slurm jobs \(device: cpu\): (\d+) completed, (\d+) with --gpus=1", output).groups())
+    assert jobs == 22 and gpu_jobs == 0
     assert "equal the local run's" in output
+    # device: auto on fake GPUs: the first training jobs (train_dense, spawn) got a GPU each and refused it
+    submitted, gpu_jobs, refused = map(int, re.search(
+        r"slurm jobs \(device: auto\): (\d+) submitted, (\d+) with --gpus=1 .*, (\d+) refused", output).groups())
+    assert (submitted, gpu_jobs, refused) == (4, 2, 2)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from lth.errors import LthError
+from lth.experiment import Experiment
 from lth.specs import DataSpec, ModelSpec, PruneSpec, TrainSpec, parse_mapping
 
 
@@ -74,7 +77,7 @@ def test_optional_keys_accept_null():
 @pytest.mark.parametrize(
     "cls, data, pattern",
     [
-        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg19\)"),
+        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg16, vgg19\)"),
         (ModelSpec, {"init": "xavier"}, r"model\.init: unknown value 'xavier' \(allowed: glorot_normal, kaiming_normal, normal\)"),
         (TrainSpec, {"optimizer": "rmsprop"}, r"train\.optimizer: unknown value 'rmsprop' \(allowed: adam, sgd\)"),
         (PruneSpec, {"strategy": "random"}, r"prune\.strategy: unknown value 'random' \(allowed: global, layerwise\)"),
@@ -115,3 +118,76 @@ def test_parse_mapping_rejects_non_mappings_and_bad_yaml():
     with pytest.raises(LthError, match=r"--model: not valid YAML/JSON") as err:
         parse_mapping("{name: [unclosed", "--model")
     assert "\n" not in str(err.value)
+
+
+# --- settings without effect ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cls, data, pattern",
+    [
+        (ModelSpec, {"init_std": 0.05}, r"model\.init_std: has no effect with init: glorot_normal"),
+        (ModelSpec, {"init": "kaiming_normal", "init_std": 0.1}, r"model\.init_std: has no effect with init: kaiming_normal"),
+        (TrainSpec, {"momentum": 0.5}, r"train\.momentum: has no effect with optimizer: adam"),
+        (TrainSpec, {"optimizer": "sgd", "gamma": 0.5}, r"train\.gamma: has no effect without milestones"),
+        (PruneSpec, {"strategy": "global", "output_rate": 0.1}, r"prune\.output_rate: has no effect with strategy: global"),
+        (PruneSpec, {"strategy": "global", "conv_rate": 0.1}, r"prune\.conv_rate: has no effect with strategy: global"),
+        (PruneSpec, {"exclude": ["output"], "output_rate": 0.1}, r"prune\.output_rate: has no effect with output layers excluded"),
+        (PruneSpec, {"exclude": ["conv"], "conv_rate": 0.1}, r"prune\.conv_rate: has no effect with conv layers excluded"),
+        (PruneSpec, {"rounds": 0, "rate": 0.2}, r"prune\.rate: has no effect with rounds: 0"),
+    ],
+)
+def test_a_setting_without_effect_is_an_error_naming_it(cls, data, pattern):
+    where = {TrainSpec: "train", ModelSpec: "model", PruneSpec: "prune", DataSpec: "data"}[cls]
+    with pytest.raises(LthError, match=rf"^{pattern}.*; remove it$"):
+        cls.from_dict(data, where)
+
+
+def test_settings_with_effect_pass_and_the_canonical_form_leaves_out_those_without():
+    assert ModelSpec.from_dict({"init": "normal", "init_std": 0.05}).to_dict()["init_std"] == 0.05
+    sgd = TrainSpec.from_dict({"optimizer": "sgd", "momentum": 0.5, "milestones": [10], "gamma": 0.5})
+    assert (sgd.to_dict()["momentum"], sgd.to_dict()["gamma"]) == (0.5, 0.5)
+    cases = {  # spec -> keys its canonical form leaves out
+        ModelSpec.from_dict({}): {"init_std"},
+        TrainSpec.from_dict({}): {"momentum", "gamma"},
+        PruneSpec.from_dict({"strategy": "global", "exclude": ["output"]}): {"output_rate", "conv_rate"},
+        PruneSpec.from_dict({"rounds": 0}): {"strategy", "rate", "output_rate", "conv_rate", "mode", "exclude"},
+    }
+    for spec, left_out in cases.items():
+        canonical = spec.to_dict()
+        assert {f.name for f in fields(spec)} - set(canonical) == left_out
+        assert type(spec).from_dict(canonical) == spec  # and it parses back
+
+
+@pytest.mark.parametrize("name", ["mlp", "conv2", "conv4", "conv6", "vgg19", "resnet20"])
+def test_layer_kinds_are_the_models(name):
+    from lth import models
+
+    spec = ModelSpec.from_dict({"name": name})
+    shape = (1, 28, 28) if name == "mlp" else (3, 32, 32)
+    assert set(spec.layer_kinds()) == set(models.build(spec, shape, 10).prunable_layers().values())
+
+
+LENET = {"dataset": "mnist", "model": {"name": "mlp"}, "train": {"iterations": 100}}
+
+
+@pytest.mark.parametrize(
+    "extra, pattern",
+    [
+        ({"prune": {"conv_rate": 0.1}}, r"prune\.conv_rate: has no effect with model 'mlp' \(it has no convolutional layers\)"),
+        ({"prune": {"exclude": ["conv"]}}, r"prune\.exclude: has no effect for 'conv' with model 'mlp'"),
+        ({"clamp": 2.0}, r"clamp: has no effect without the clamped ablation"),
+        ({"clamp": 1.0, "ablations": ["inverse"]}, r"clamp: has no effect without the clamped ablation"),
+        ({"prune": {"rounds": 0}, "controls": ["reinit"]}, r"controls: has no effect with prune\.rounds: 0"),
+        ({"prune": {"rounds": 0}, "ablations": ["finetune"]}, r"ablations: has no effect for 'finetune' with prune\.rounds: 0"),
+    ],
+)
+def test_an_experiment_setting_without_effect_is_an_error_naming_it(extra, pattern):
+    with pytest.raises(LthError, match=rf"^experiments\.x\.{pattern}.*; remove it$"):
+        Experiment.from_config("x", {**LENET, **extra})
+
+
+def test_experiment_settings_with_effect_pass():
+    assert Experiment.from_config("x", {**LENET, "model": {"name": "conv2"}, "prune": {"conv_rate": 0.1}}).prune.conv_rate == 0.1
+    assert Experiment.from_config("x", {**LENET, "clamp": 2.0, "ablations": ["clamped"]}).clamp == 2.0
+    assert Experiment.from_config("x", {**LENET, "prune": {"rounds": 0}, "ablations": ["clamped"]}).ablations == ("clamped",)

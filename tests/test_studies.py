@@ -327,6 +327,9 @@ def test_study_defaults_are_the_issues():
     ({"kind": "xor", "prune_to": [10]}, "studies.s.prune_to: unit counts"),
     ({"kind": "xor", "inits": "many"}, "studies.s.inits: expected an integer"),
     ({"kind": "xor", "experiment": "small"}, "studies.s.experiment: unknown key"),
+    ({"kind": "xor", "momentum": 0.5}, "studies.s.momentum: has no effect with optimizer: adam"),
+    ({"kind": "xor", "init_std": 0.5}, "studies.s.init_std: has no effect with init: glorot_normal"),
+    ({"kind": "xor", "modes": ["oneshot"], "per_round": 1}, "studies.s.per_round: has no effect without the iterative mode"),
     ("xor", "studies.s: expected a mapping"),
 ])
 def test_study_errors_name_the_key(cfg, message):

@@ -6,7 +6,7 @@ import pytest
 
 from lth.errors import LthError
 from lth.experiment import Experiment
-from lth.sweeps import expand, resolve_run, value_token
+from lth.sweeps import build, expand, resolve_run, value_token
 
 BASE = {
     "dataset": "mnist",
@@ -47,6 +47,8 @@ def test_learning_rate_sweep_names_configs_and_order():
 )
 def test_member_names_are_valid_folder_and_wildcard_names(key, values, names):
     base = {**BASE, "prune": {"rounds": 2}} if key == "prune.target_remaining" else BASE
+    if key == "model.init_std":  # (only the normal initialiser has a std to set)
+        base = {**BASE, "model": {**BASE["model"], "init": "normal"}}
     configs, sweeps = expand({"e": {**base, "sweep": {"key": key, "values": values}}})
     assert list(configs) == names == list(sweeps["e"].members)
     for name in names:
@@ -123,3 +125,28 @@ def test_schema_describes_sweeps_and_ablations():
     experiment = schema["$defs"]["experiment"]["properties"]
     assert set(experiment["sweep"]["properties"]) == {f.name for f in fields(SweepSpec)}
     assert set(experiment["ablations"]["items"]["enum"]) == set(ABLATIONS)
+
+
+def test_build_gives_the_experiments_and_sweeps():
+    experiments, sweeps = build({"lenet": swept("train.lr", [1e-3, 2e-3]), "other": BASE})
+    assert list(experiments) == ["lenet__lr_0p001", "lenet__lr_0p002", "other"]
+    assert experiments["lenet__lr_0p002"].train.lr == 2e-3 and experiments["other"] == Experiment.from_config("other", BASE)
+    assert sweeps["lenet"].members == ("lenet__lr_0p001", "lenet__lr_0p002")
+
+
+@pytest.mark.parametrize(
+    "key, values, same",
+    [
+        ("train.lr", [1, 1.0, 2], "1 and 1.0"),  # two names, one learning rate
+    ],
+)
+def test_a_sweep_of_identical_members_is_an_error_naming_it(key, values, same):
+    with pytest.raises(LthError, match=rf"^experiments\.e\.sweep: values {same} of {key} give the same experiment \(members e__"):
+        build({"e": swept(key, values)})
+
+
+def test_a_sweep_over_a_key_without_effect_is_an_error_naming_the_key():
+    with pytest.raises(LthError, match=r"^experiments\.e__momentum_0p9\.train\.momentum: has no effect with optimizer: adam"):
+        build({"e": swept("train.momentum", [0.9, 0.5])})
+    with pytest.raises(LthError, match=r"^experiments\.e__init_std_0p01\.model\.init_std: has no effect with init: glorot_normal"):
+        build({"e": swept("model.init_std", [0.01, 0.1])})

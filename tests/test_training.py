@@ -14,7 +14,8 @@ from lth import masks
 from lth.errors import LthError
 from lth.io import write_csv
 from lth.specs import TrainSpec
-from lth.training import configure_runtime, early_stop, epoch_permutation, train
+from lth.data import Split
+from lth.training import EVAL_BATCH, early_stop, epoch_permutation, evaluate, train
 
 HIDDEN = (32, 32)
 
@@ -218,11 +219,21 @@ def test_early_stop_skips_missing_validation_points():
     assert s["early_stop_iteration"] == 200
 
 
-def test_configure_runtime_turns_on_deterministic_kernels_warn_only():
-    before = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
-    try:
-        configure_runtime(None)
-        assert torch.are_deterministic_algorithms_enabled()
-        assert torch.is_deterministic_algorithms_warn_only_enabled()
-    finally:
-        torch._C._set_deterministic_algorithms(before[0], warn_only=before[1])
+def test_evaluation_batch_is_chosen_by_device_when_not_given(make_model):
+    """1,000 on the CPU (a conv net's activations for 10,000 images take gigabytes there), 10,000
+    on a GPU; a given batch size is used as given. The predictions do not depend on it."""
+    assert TrainSpec().eval_batch_size is None and EVAL_BATCH == {"cuda": 10000, "cpu": 1000}
+    with pytest.raises(LthError, match=r"train\.eval_batch_size: must be positive, got 0"):
+        TrainSpec.from_dict({"eval_batch_size": 0}, "train")
+    model = make_model(hidden=(8,), input_shape=(2,), num_classes=2)
+    sizes = []
+    model.register_forward_hook(lambda module, inputs, output: sizes.append(len(inputs[0])))
+    g = torch.Generator().manual_seed(0)
+    split = Split(torch.randn(2500, 2, generator=g), torch.randint(0, 2, (2500,), generator=g))
+    by_device = evaluate(model, split)
+    assert sizes == [1000, 1000, 500]
+    sizes.clear()
+    whole = evaluate(model, split, 2500)
+    assert sizes == [2500]
+    assert by_device[1] == whole[1] and by_device[0] == pytest.approx(whole[0], rel=1e-6)
+

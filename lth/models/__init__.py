@@ -6,7 +6,7 @@ rate, convolutions at their own rate). Biases and batch-norm parameters are neve
 
 Models with fully connected hidden layers (``mlp`` and ``conv2/4/6``) take their widths from
 ``model.hidden`` (default in `lth.specs.HIDDEN`) and optional dropout after each of them; the CIFAR
-``vgg19`` and ``resnet20`` have neither.
+``vgg16``, ``vgg19`` and ``resnet20`` have neither.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "conv2": lambda spec, shape, classes: ConvNet(shape, 1, tuple(spec.hidden), classes, spec.dropout),
     "conv4": lambda spec, shape, classes: ConvNet(shape, 2, tuple(spec.hidden), classes, spec.dropout),
     "conv6": lambda spec, shape, classes: ConvNet(shape, 3, tuple(spec.hidden), classes, spec.dropout),
-    "vgg19": lambda spec, shape, classes: VGG(shape, classes),
+    "vgg16": lambda spec, shape, classes: VGG(shape, classes, depth=16),
+    "vgg19": lambda spec, shape, classes: VGG(shape, classes, depth=19),
     "resnet20": lambda spec, shape, classes: ResNet(shape, classes),
 }
 

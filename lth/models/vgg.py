@@ -1,9 +1,13 @@
-"""VGG-19 for CIFAR-10 as in the LTH paper (Figure 2, from Liu et al. 2019).
+"""VGG-16 and VGG-19 for CIFAR-10 with batch norm and an average-pooled linear head.
 
-Sixteen 3×3 convolutions (64, 64 | 128, 128 | 256 ×4 | 512 ×4 | 512 ×4; max-pooling between the
-groups), each followed by batch norm and ReLU, then 2×2 average pooling of the final 2×2 map and
-one 512→10 output layer: about 20.0M weights, almost all in the convolutions. The convolutions
-carry no bias (the batch norm that follows has its own shift).
+The LTH paper's VGG-19 (its Figure 2, from Liu et al. 2019) and the LMC paper's VGG-16 (Frankle
+et al. 2020, Table 1; its code is open_lth's ``cifar_vgg_16``) differ only in how many 3×3
+convolutions each of the five groups holds (`GROUPS`, Simonyan & Zisserman's configurations D and
+E); max-pooling separates the groups. Every convolution is followed by batch norm and ReLU; the
+final 2×2 map is average-pooled and one 512→10 output layer follows. VGG-16 has 14.7M weights,
+VGG-19 20.0M, almost all in the convolutions. The convolutions carry no bias: the batch norm that
+follows subtracts the batch mean, so a bias there has no effect (open_lth keeps one; it is left out
+here, so no tensor that cannot matter is trained).
 """
 
 from __future__ import annotations
@@ -11,15 +15,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-GROUPS = ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512))
+# Convolution widths per group, by depth (convolutions + the output layer, as the names count).
+GROUPS: dict[int, tuple[tuple[int, ...], ...]] = {
+    16: ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512)),
+    19: ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512)),
+}
 
 
 class VGG(nn.Module):
-    def __init__(self, input_shape: tuple[int, ...], num_classes: int, groups=GROUPS):
+    def __init__(self, input_shape: tuple[int, ...], num_classes: int, depth: int):
         super().__init__()
         channels, size = input_shape[0], input_shape[1]
         layers: list[nn.Module] = []
-        for g, widths in enumerate(groups):
+        for g, widths in enumerate(GROUPS[depth]):
             if g:
                 layers.append(nn.MaxPool2d(2))
                 size //= 2

@@ -18,7 +18,7 @@ from typing import Any, Collection, Mapping
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
-from lth.specs import INITIALISERS, OPTIMIZERS, UNIT_HEURISTICS, Spec, _choice
+from lth.specs import INITIALISERS, OPTIMIZERS, UNIT_HEURISTICS, Spec, _choice, init_std_inert, momentum_inert
 
 METRICS = ("final_test_accuracy", "early_stop_test_accuracy", "max_test_accuracy")
 XOR_MODES = ("oneshot", "iterative")
@@ -100,6 +100,12 @@ class XorStudy(Spec):
                 f"{where}.prune_to: iterative pruning removes per_round={self.per_round} units a round from "
                 f"{self.prune_from}, so it cannot reach {list(self.prune_to)}"
             )
+
+    def inert(self) -> dict[str, str]:
+        inert = {**momentum_inert(self.optimizer), **init_std_inert(self.init)}
+        if "iterative" not in self.modes:
+            inert["per_round"] = "without the iterative mode (the units removed per round of iterative pruning)"
+        return inert
 
     def dense_widths(self) -> list[int]:
         """Widths trained from random inits: Table 1's, plus the width that is pruned."""

@@ -14,20 +14,21 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as to_bytes
 
 from lth import checkpoint, data, masks
 from lth.checkpoint import Checkpoint
 from lth.errors import LthError
-from lth.io import atomic_path, write_csv, write_json
+from lth.io import check_hash, read_json_object, sidecar, write_csv, write_pair
 from lth.specs import UNIT_HEURISTICS
 from lth.studies import XOR_MODES, TicketStudy, XorStudy
 
 
 def _runtime(args) -> torch.device:
-    from lth.training import configure_runtime, resolve_device
+    from lth.device import configure_runtime, resolve_device
 
-    configure_runtime(args.threads)
+    configure_runtime(args.threads, getattr(args, "precision", "fp32"))
     return resolve_device(getattr(args, "device", "cpu"))
 
 
@@ -118,7 +119,7 @@ def cmd_ticket_summary(args) -> None:
     for trial, mask_path, sidecar, metrics_path in zip(tickets["trial"], args.masks, args.new_init, args.new_init_metrics):
         mask = checkpoint.load(mask_path, "ticket mask").masks
         sizes[trial] = (sum(m.numel() for m in mask.values()), sum(masks.counts(mask).values()))
-        record = json.loads(Path(sidecar).read_text())
+        record = read_json_object(sidecar, "training sidecar")
         metrics = pd.read_csv(metrics_path)
         rows.append({
             "trial": trial,
@@ -164,14 +165,14 @@ def cmd_plot_ticket(args) -> None:
 
 
 def _save_nets(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
-    with atomic_path(path) as tmp:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata={"format": "lth-xor-nets-1"})
-    write_json(checkpoint.sidecar(path), meta)
+    blob = to_bytes({k: v.contiguous() for k, v in tensors.items()}, metadata={"format": "lth-xor-nets-1"})
+    write_pair(path, blob, meta)
 
 
 def _load_nets(path: Path) -> dict[str, torch.Tensor]:
     if not Path(path).is_file():
         raise LthError(f"XOR networks file not found: '{path}'")
+    check_hash(path, read_json_object(sidecar(path), "sidecar of XOR networks"), "XOR networks")
     try:
         return load_file(str(path))
     except Exception as exc:  # safetensors raises several types for a corrupt or foreign file
@@ -238,6 +239,8 @@ def add_parsers(sub) -> None:
         if device:
             p.add_argument("--device", default=os.environ.get("LTH_DEVICE", "auto"),
                            help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)")
+            p.add_argument("--precision", default=os.environ.get("LTH_PRECISION", "fp32"),
+                           help="fp32 or tf32 on GPUs (default: $LTH_PRECISION, else fp32)")
         p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
 
     p = add("weight-study", cmd_weight_study,

@@ -64,7 +64,7 @@ def percentile_masks(weights: dict[str, torch.Tensor], mask: masks.Mask, percent
 
 
 def no_retraining_table(model: torch.nn.Module, weights: dict[str, torch.Tensor], mask: masks.Mask, test: Split,
-                        percentiles, batch_size: int = 10000) -> pd.DataFrame:
+                        percentiles, batch_size: int | None = None) -> pd.DataFrame:
     """Test loss and accuracy of the trained network with each percentile's weights zeroed, no retraining."""
     n = sum(m.numel() for m in mask.values())
     rows = []

@@ -1,9 +1,21 @@
-"""Checks of a SLURM run of the pipeline against a local run (called by run_local_cluster.sh).
+"""Checks of a SLURM run of the pipeline (called by run_local_cluster.sh).
 
-Why each check: a run that "completed" proves little if Snakemake quietly ran jobs locally, dropped
-the GPU request, or retried failures; so the evidence is taken from slurmctld itself (every job it
-saw, its state, its GPU allocation), from the sbatch calls Snakemake made, and from the outputs,
-which must equal a local run's (on a CPU the pipeline is deterministic).
+Why each check: a run that "completed" proves little if Snakemake quietly ran jobs locally, asked for
+GPUs the config does not use, dropped a GPU request, or retried failures; so the evidence is taken
+from slurmctld itself (every job it saw, its state, its GPU allocation), from the sbatch calls
+Snakemake made, and from the outputs, which must equal a local run's (on a CPU the pipeline is
+deterministic).
+
+Two kinds of run are checked:
+
+* ``--device cpu``: every job ran as a SLURM job and completed, none asked for or got a GPU, and the
+  tables and weights equal the local run's (``--local``, ``--slurm``);
+* ``--device auto`` on the cluster's fake GPUs (device files /dev/null, /dev/zero): every job that
+  trains or evaluates networks (its command is an `lth` subcommand with a --device option) was
+  submitted with --gpus=1 and got a GPU, every other job asked for none and completed, and each GPU
+  job stopped at once with lth's one-line error that it was given a GPU CUDA cannot use (``--workdir``:
+  the run's folder, where the jobs' logs are), instead of training on the CPU. That run ends at
+  those first training jobs: nothing trains, so nothing else of the DAG is reached.
 
 Exit status 0 when every check holds; otherwise each failed check is printed and the status is 1.
 """
@@ -19,11 +31,13 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import yaml
 from safetensors.torch import load_file
+
+from lth.cli import build_parser
 
 # Columns that measure time, not results: they differ between any two runs.
 TIMING_SUFFIX = "_seconds"
+REFUSAL = re.compile(r"lth \w[\w-]*: error: device 'auto': this job was given a GPU \((CUDA_VISIBLE_DEVICES|SLURM_JOB_GPUS)=")
 
 
 def scontrol_jobs(path: Path) -> list[dict[str, str]]:
@@ -58,35 +72,62 @@ def sbatch_calls(log: str) -> list[list[str]]:
     return calls
 
 
-def check_jobs(profile: dict, jobs: list[dict[str, str]], log: str) -> list[str]:
+def device_rules(log: str) -> set[str]:
+    """Rules whose jobs (as the log prints them) run an `lth` subcommand that takes --device: the jobs
+    that train or evaluate networks on the config's device."""
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    on_device = {name for name, p in sub.choices.items() if any("--device" in a.option_strings for a in p._actions)}
+    rules = set()
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", log)[1:]:
+        command = re.search(r"\blth ([a-z][a-z-]*)", block.split("Shell command:", 1)[-1]) if "Shell command:" in block else None
+        if command and command.group(1) in on_device:
+            rules.add(re.match(r"(?:local)?rule (\w+):", block).group(1))
+    return rules
+
+
+def check_jobs(device: str, jobs: list[dict[str, str]], log: str, workdir: Path | None) -> list[str]:
     errors = []
-    gpu_rules = {rule for rule, res in profile.get("set-resources", {}).items() if res.get("gpu")}
+    calls = sbatch_calls(log)
+    names = {call[call.index("--job-name") + 1] for call in calls}
+    jobs = [job for job in jobs if job.get("JobName") in names]  # this run's jobs (the plugin names them by run)
+    gpu_rules = device_rules(log) if device != "cpu" else set()
     planned = planned_jobs(log)
     # Rules without a command (the `all` target) are not jobs to submit.
     planned.pop("all", None)
     ran = Counter(rule_of(job.get("Comment", "")) for job in jobs)
-    if ran != planned:
+    if device == "cpu" and ran != planned:
         errors.append(f"SLURM jobs per rule {dict(ran)} != jobs Snakemake planned {dict(planned)}")
     for job in jobs:
         rule = rule_of(job.get("Comment", ""))
-        if job.get("JobState") != "COMPLETED" or job.get("ExitCode") != "0:0":
-            errors.append(f"SLURM job {job['JobId']} ({rule}): {job.get('JobState')} exit {job.get('ExitCode')}")
         gpus = job.get("TresPerJob", "")
         wanted = "gres:gpu:1" if rule in gpu_rules else ""
         if gpus.replace("(null)", "") != wanted:
             errors.append(f"SLURM job {job['JobId']} ({rule}): TresPerJob={gpus!r}, expected {wanted!r}")
-    calls = sbatch_calls(log)
+        if rule in gpu_rules:  # on the fake GPUs: refused, with the reason, in its log
+            if job.get("JobState") != "FAILED":
+                errors.append(f"SLURM job {job['JobId']} ({rule}) on a fake GPU: {job.get('JobState')}, expected FAILED")
+        elif job.get("JobState") != "COMPLETED" or job.get("ExitCode") != "0:0":
+            errors.append(f"SLURM job {job['JobId']} ({rule}): {job.get('JobState')} exit {job.get('ExitCode')}")
     if len(calls) != len(jobs):
-        errors.append(f"{len(calls)} sbatch calls in the Snakemake log, {len(jobs)} jobs in slurmctld")
+        errors.append(f"{len(calls)} sbatch calls in the Snakemake log, {len(jobs)} of its jobs in slurmctld")
     for call in calls:
         rule = rule_of(call[call.index("--comment") + 1])
         has_gpu = "--gpus=1" in call
         if has_gpu != (rule in gpu_rules):
             errors.append(f"sbatch for rule {rule} {'has' if has_gpu else 'lacks'} --gpus=1: {' '.join(call)}")
-    if not any(rule in gpu_rules for rule in ran):
-        errors.append(f"no job of the GPU rules {sorted(gpu_rules)} ran: the GPU path was not exercised")
-    print(f"slurm jobs: {len(jobs)} completed, {sum(ran[r] for r in gpu_rules)} with --gpus=1 "
-          f"({', '.join(f'{r} {ran[r]}' for r in sorted(gpu_rules) if ran[r])})")
+    with_gpu = sum(ran[r] for r in gpu_rules)
+    if device == "cpu":
+        print(f"slurm jobs (device: cpu): {len(jobs)} completed, {with_gpu} with --gpus=1")
+    else:
+        logs = (workdir / "results").rglob("*.log")
+        refused = sum(1 for p in logs if REFUSAL.search(p.read_text(errors="replace")))
+        if not with_gpu:
+            errors.append("no job of a rule that trains or evaluates was submitted: the GPU path was not exercised")
+        if refused != with_gpu:
+            errors.append(f"{with_gpu} jobs got a fake GPU but {refused} logs under {workdir} hold lth's refusal")
+        print(f"slurm jobs (device: {device}): {len(jobs)} submitted, {with_gpu} with --gpus=1 "
+              f"({', '.join(f'{r} {ran[r]}' for r in sorted(gpu_rules) if ran[r])}), "
+              f"{refused} refused a GPU that CUDA cannot use")
     return errors
 
 
@@ -123,15 +164,16 @@ def check_outputs(local: Path, slurm: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", type=Path, required=True, help="profiles/slurm/profile.yaml")
+    parser.add_argument("--device", required=True, choices=["cpu", "auto"], help="the run's config device")
     parser.add_argument("--scontrol", type=Path, required=True, help="output of `scontrol -o show job`")
     parser.add_argument("--snakemake-log", type=Path, required=True, help="stdout+stderr of the --verbose SLURM run")
-    parser.add_argument("--local", type=Path, required=True, help="working directory of the local run")
-    parser.add_argument("--slurm", type=Path, required=True, help="working directory of the SLURM run")
+    parser.add_argument("--local", type=Path, help="device cpu: working directory of the local run")
+    parser.add_argument("--slurm", type=Path, help="device cpu: working directory of the SLURM run")
+    parser.add_argument("--workdir", type=Path, help="device auto: working directory of the SLURM run")
     args = parser.parse_args()
-    profile = yaml.safe_load(args.profile.read_text())
-    errors = check_jobs(profile, scontrol_jobs(args.scontrol), args.snakemake_log.read_text())
-    errors += check_outputs(args.local, args.slurm)
+    errors = check_jobs(args.device, scontrol_jobs(args.scontrol), args.snakemake_log.read_text(), args.workdir)
+    if args.device == "cpu":
+        errors += check_outputs(args.local, args.slurm)
     for error in errors:
         print(f"check failed: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -4,8 +4,8 @@
 #
 # Usage (as root, with the project's virtualenv first on PATH, i.e. `pip install -e '.[test]'` done):
 #   bash tests/slurm/run_local_cluster.sh [CONFIG...]
-# CONFIG defaults to configs/smoke.yaml with tests/slurm/smoke_small.yaml over it (22 jobs, every rule);
-# `bash tests/slurm/run_local_cluster.sh configs/smoke.yaml` runs the full smoke config (67 jobs).
+# CONFIG defaults to configs/smoke.yaml with tests/slurm/smoke_small.yaml over it (28 jobs, every rule but rewind_k_prune);
+# `bash tests/slurm/run_local_cluster.sh configs/smoke.yaml` runs the full smoke config (89 jobs).
 # Environment: LTH_DATA_ROOT (default ../shared/data beside the checkout); LTH_SLURM_TIMEOUT, the
 # bound in seconds of each Snakemake run (default 1800); LTH_SLURM_KEEP=1 keeps the work folder.
 #
@@ -16,13 +16,18 @@
 #     free TCP ports and a private munge socket, so it never touches a system SLURM or munge;
 #  3. start munged, slurmctld and slurmd in the foreground as children of this script; on exit (trap)
 #     cancel this private cluster's jobs and stop exactly those three PIDs;
-#  4. run the config locally (the reference) and, at the same time, through the SLURM profile (that
-#     run mostly waits for status checks, so the two overlap well); cluster-specific values come from
-#     the command line, as a user would give them: the partition (--default-resources) and
-#     `--slurm-status-command squeue`, since this cluster has no accounting (no sacct);
-#  5. check with check_cluster_run.py that every job ran as a SLURM job and completed, that the jobs of
-#     rules the profile gives a GPU were submitted with --gpus=1 and got one, and that the tables and
-#     weights equal the local run's.
+#  4. run the config locally (the reference) and, at the same time, through the SLURM profile twice
+#     (those runs mostly wait for status checks, so the three overlap well): as it is (device: cpu),
+#     and with device: auto (a GPU run on the fake GPUs, --keep-going, no retries); cluster-specific
+#     values come from the command line, as a user would give them: the partition
+#     (--default-resources) and `--slurm-status-command squeue`, since this cluster has no accounting;
+#  5. check with check_cluster_run.py that in the cpu run every job ran as a SLURM job and completed,
+#     none asked for a GPU, and the tables and weights equal the local run's; and that in the GPU run
+#     every job that trains or evaluates was submitted with --gpus=1 and got a GPU, the others none,
+#     and each GPU job stopped with lth's one-line refusal of a GPU that CUDA cannot use (these GPUs
+#     are /dev/null and /dev/zero) instead of training on the CPU. Nothing trains in that run, so it
+#     ends at the first training jobs (train_dense, spawn): the other rules' GPU requests are checked
+#     by the dry runs of tests/test_resources.py.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -110,8 +115,8 @@ HOST="$(hostname -s)"
 NODE=lthnode
 export SLURM_CONF="$WORK/slurm.conf"
 # Two fake GPUs, 8 CPUs and 32 GB are declared (config_overrides: slurmd reports these, not the
-# hardware), so the profile's requests (cpus_per_gpu, mem_mb) fit unchanged; --jobs 4 below lets
-# independent jobs overlap their waits for status checks (each job is short and mostly start-up).
+# hardware), so the rules' requests (mem_mb) fit unchanged; --jobs 4 below lets independent jobs
+# overlap their waits for status checks (each job is short and mostly start-up).
 cat > "$SLURM_CONF" <<CONF
 ClusterName=lthtest
 SlurmctldHost=$HOST(127.0.0.1)
@@ -195,6 +200,7 @@ say "cluster up: munged ${PIDS[0]}, slurmctld ${PIDS[1]}, slurmd ${PIDS[2]} (por
 
 # --- 4. runs -----------------------------------------------------------------------------------
 printf 'data_root: %s\n' "$DATA_ROOT" >"$WORK/data_root.yaml"
+printf 'device: auto\n' >"$WORK/gpu.yaml"
 CONFIG_ARGS=(--configfile "${CONFIGS[@]}" "$WORK/data_root.yaml")
 
 # start_bounded LOG COMMAND...: COMMAND under `timeout` in the background, output to LOG, its PID in
@@ -214,7 +220,7 @@ start_bounded "$WORK/local.log" snakemake --snakefile "$REPO/Snakefile" --direct
 LOCAL_PID=$STARTED
 
 # The partition is this cluster's: given on the command line, which replaces the profile's
-# default-resources as a whole, so the profile's other defaults are restated from the profile.
+# default-resources as a whole, so any other defaults of the profile are restated from it.
 DEFAULTS="$(python - "$REPO/profiles/slurm/profile.yaml" <<'PY'
 import sys, yaml
 defaults = yaml.safe_load(open(sys.argv[1]))["default-resources"]
@@ -222,16 +228,25 @@ defaults["slurm_partition"] = "lth"
 print(" ".join(f"{key}={value}" for key, value in defaults.items()))
 PY
 )"
-say "SLURM run: --workflow-profile profiles/slurm --default-resources $DEFAULTS"
+SLURM_ARGS=(--workflow-profile "$REPO/profiles/slurm" --default-resources $DEFAULTS --slurm-status-command squeue
+    --slurm-init-seconds-before-status-checks 2 --seconds-between-status-checks 2 --jobs 4 --verbose)
+say "SLURM runs: --workflow-profile profiles/slurm --default-resources $DEFAULTS (device: cpu, and auto)"
 started=$SECONDS
 start_bounded "$WORK/slurm.log" env PATH="$WORK/bin:$PATH" snakemake --snakefile "$REPO/Snakefile" \
-    --directory "$WORK/slurm" --workflow-profile "$REPO/profiles/slurm" "${CONFIG_ARGS[@]}" \
-    --default-resources $DEFAULTS --slurm-status-command squeue \
-    --slurm-init-seconds-before-status-checks 2 --seconds-between-status-checks 2 --jobs 4 --verbose
-wait "$STARTED" \
+    --directory "$WORK/slurm" "${CONFIG_ARGS[@]}" "${SLURM_ARGS[@]}"
+SLURM_PID=$STARTED
+start_bounded "$WORK/gpu.log" env PATH="$WORK/bin:$PATH" snakemake --snakefile "$REPO/Snakefile" \
+    --directory "$WORK/gpu" "${CONFIG_ARGS[@]}" "$WORK/gpu.yaml" "${SLURM_ARGS[@]}" --keep-going --retries 0
+GPU_PID=$STARTED
+wait "$SLURM_PID" \
     || { grep -A12 "^Error in rule" "$WORK/slurm.log" | head -n 60 >&2; tail -n 5 "$WORK/slurm.log" >&2
          fail "SLURM run failed or timed out after ${RUN_TIMEOUT}s (log: $WORK/slurm.log)"; }
-say "SLURM run done in $((SECONDS - started)) s"
+say "SLURM run (device: cpu) done in $((SECONDS - started)) s"
+# The GPU run fails by design (its training jobs refuse the fake GPUs); only a timeout is an error here.
+gpu_status=0
+wait "$GPU_PID" || gpu_status=$?
+[ "$gpu_status" -ne 124 ] || fail "SLURM run (device: auto) timed out after ${RUN_TIMEOUT}s (log: $WORK/gpu.log)"
+say "SLURM run (device: auto) ended with status $gpu_status"
 wait "$LOCAL_PID" \
     || { tail -n 40 "$WORK/local.log" >&2; fail "local run failed or timed out after ${RUN_TIMEOUT}s (log: $WORK/local.log)"; }
 RUN_PIDS=()
@@ -239,8 +254,9 @@ say "local run done"
 
 # --- 5. checks ---------------------------------------------------------------------------------
 scontrol -o show job >"$WORK/jobs.txt"
-python "$HERE/check_cluster_run.py" --profile "$REPO/profiles/slurm/profile.yaml" \
-    --scontrol "$WORK/jobs.txt" --snakemake-log "$WORK/slurm.log" \
-    --local "$WORK/local" --slurm "$WORK/slurm" || fail "checks failed (work folder: $WORK)"
+python "$HERE/check_cluster_run.py" --device cpu --scontrol "$WORK/jobs.txt" --snakemake-log "$WORK/slurm.log" \
+    --local "$WORK/local" --slurm "$WORK/slurm" || fail "checks of the cpu run failed (work folder: $WORK)"
+python "$HERE/check_cluster_run.py" --device auto --scontrol "$WORK/jobs.txt" --snakemake-log "$WORK/gpu.log" \
+    --workdir "$WORK/gpu" || fail "checks of the GPU run failed (work folder: $WORK)"
 OK=1
 say "passed"

@@ -21,7 +21,7 @@ rule train_clamped_dense:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(),
     params:
         **train_params(round=0, variant="clamped"),
         clamp=clamp_flag,

@@ -3,25 +3,26 @@
 import hashlib
 import json
 import os
+import shlex
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from lth import sweeps
+from lth import resources, sweeps
+from lth.configfile import check_files as check_config_files
 from lth.errors import LthError
-from lth.experiment import Experiment
+from lth.specs import TrainSpec
 from lth.studies import study_from_config
 
 # The lth specs check first: their messages name the key and list the allowed keys or values.
 # The schema then validates the rest and fills in the top-level defaults. A `sweep:` stands for
 # several experiments (lth.sweeps): EXPERIMENTS holds its members, SWEEPS the sweep itself, and
-# RUN the experiments `run:` builds (a sweep's name builds all its members).
+# RUN the experiments `run:` builds (a sweep's name builds all its members). Before all that,
+# the config files are re-read strictly: YAML silently keeps the last of two equal keys.
 try:
-    _configs, SWEEPS = sweeps.expand(config.get("experiments", {}))
-    EXPERIMENTS = {
-        name: Experiment.from_config(name, cfg) for name, cfg in _configs.items()
-    }
+    check_config_files(workflow.configfiles)
+    EXPERIMENTS, SWEEPS = sweeps.build(config.get("experiments", {}))
     STUDIES = {
         name: study_from_config(name, cfg, EXPERIMENTS, SWEEPS)
         for name, cfg in config.get("studies", {}).items()
@@ -35,7 +36,26 @@ validate(config, "../schemas/config.schema.yaml")
 # Where the data is and which device to train on are read by the lth CLI from the environment
 # (jobs inherit it, also on a cluster, where each job re-reads this file). They are not params:
 # moving the data folder or switching CPU for GPU must not re-run finished jobs.
-os.environ.update(LTH_DATA_ROOT=config["data_root"], LTH_DEVICE=config["device"])
+# The GPU float32 precision too: like the device it changes GPU results in their last bits, and
+# every output's sidecar records both.
+os.environ.update(
+    LTH_DATA_ROOT=config["data_root"],
+    LTH_DEVICE=config["device"],
+    LTH_PRECISION=config["precision"],
+)
+
+# The `lth` in every shell command is this checkout's package: the prefix below (Snakemake puts
+# it before each command) defines a shell function `lth` that runs `python -m lth` with this
+# folder first on PYTHONPATH. `python` is the job's: the conda env's with --use-conda (which
+# installs only lth's dependencies and drops any PYTHONPATH from outside), else the active
+# environment's. It works the same on a cluster node, where the job re-reads this file, and the
+# rules' commands (a re-run trigger) do not contain the checkout's path. "set -euo pipefail" is
+# Snakemake's own prefix for bash, which a prefix replaces.
+LTH_SOURCE = shlex.quote(workflow.basedir)
+shell.prefix(
+    "set -euo pipefail; "
+    'lth() {{ PYTHONPATH={LTH_SOURCE}${{PYTHONPATH:+:$PYTHONPATH}} python -m lth "$@"; }}; '
+)
 
 
 wildcard_constraints:
@@ -162,14 +182,16 @@ def pruned_network(wildcards):
 def prune_flags(wildcards):
     """`lth prune` flags of a mask family: the round (a target_remaining schedule needs it), the
     one-shot depth, inverse pruning, and a random tie order for clamped weights (many equal).
+    A rule without a family wildcard (rewind_k_prune) prunes iteratively.
     """
     round_ = int(wildcards["round"])
+    family = wildcards.get("family", "iterative")
     flags = [f"--round {round_}"]
-    if wildcards.family == "oneshot":
+    if family == "oneshot":
         flags.append(f"--oneshot-rounds {round_}")
-    if wildcards.family == "inverse":
+    if family == "inverse":
         flags.append("--inverse")
-    if wildcards.family == "clamped":
+    if family == "clamped":
         seed = exp_of(wildcards).tie_seed(int(wildcards.trial), round_, "clamped")
         flags.append(f"--tie-seed {seed}")
     return " ".join(flags)
@@ -330,6 +352,23 @@ def spawn_train_spec(wildcards):
     return as_json({**spec, "iterations": k, "eval_every": k})
 
 
+def spawn_spec(wildcards):
+    """`spawn_train_spec` as a TrainSpec (its time limit)."""
+    return TrainSpec.from_dict(spawn_train_spec(wildcards))
+
+
+def path_minutes(wildcards, attempt):
+    """Time limit of an instability path: its points' forward passes (lth.resources)."""
+    exp = exp_of(wildcards)
+    return resources.evaluation_minutes(
+        exp.model.name,
+        config["device"],
+        resources.path_examples(exp.instability.points),
+        exp.train.batch_size,
+        attempt,
+    )
+
+
 def instability_order_seed(wildcards):
     return exp_of(wildcards).instability_seed(
         int(wildcards.trial),
@@ -351,11 +390,55 @@ def spawn_state(wildcards):
     return f"{trial}/spawn/k{k}.safetensors"
 
 
+def imp_round(exp, trial, k, round_):
+    """Folder of round r of the trial's IMP run that rewinds to iteration k (Frankle et al. 2020,
+    section 5): the experiment's own run when k is its rewind_iteration, else
+    trial<t>/rewind_k<k>/ (rules rewind_k_*). Round 0, the dense network trained from θ₀, is
+    the same for every k, so every run shares the experiment's."""
+    shared = round_ == 0 or k == exp.rewind_iteration
+    run = f"trial{trial}" if shared else f"trial{trial}/rewind_k{k}"
+    return f"results/{exp.name}/{run}/round{round_}"
+
+
+def imp_mask(exp, trial, k, round_):
+    """The ticket mask of round r ≥ 1 of the IMP run rewinding to k. A mask that cannot depend on
+    k is the experiment's own file, so no job is repeated: round 1 prunes the dense network all
+    runs share, and one-shot masks all prune that network."""
+    shared = round_ == 1 or exp.ticket_mask == "oneshot"
+    folder = imp_round(exp, trial, exp.rewind_iteration if shared else k, round_)
+    return f"{folder}/mask_{exp.ticket_mask}.safetensors"
+
+
 def instability_start_inputs(wildcards):
+    """θ_k, and for a sparse round the mask IMP finds when it rewinds to that k."""
     inputs = {"weights": spawn_state(wildcards)}
-    if int(wildcards["round"]) > 0:
-        inputs["mask"] = ticket_mask(wildcards)
+    round_ = int(wildcards["round"])
+    if round_ > 0:
+        inputs["mask"] = imp_mask(
+            exp_of(wildcards), wildcards.trial, int(wildcards.k), round_
+        )
     return inputs
+
+
+def imp_rewinding_runs(exp):
+    """(trial, k, round) of every trained network the accuracy-vs-k table reads: for each k of
+    the instability block, the IMP run rewinding to k at round 0 (the dense network) and at
+    each sparse round the block asks for."""
+    rounds = sorted({0, *exp.instability.rounds})
+    return [
+        (t, k, r)
+        for t in range(exp.trials)
+        for k in exp.instability.rewind_iterations
+        for r in rounds
+    ]
+
+
+def imp_rewinding_sidecars(wildcards):
+    exp = exp_of(wildcards)
+    return [
+        f"{imp_round(exp, t, k, r)}/ticket/trained.json"
+        for t, k, r in imp_rewinding_runs(exp)
+    ]
 
 
 def analysis_targets(name):
@@ -363,10 +446,13 @@ def analysis_targets(name):
     exp = EXPERIMENTS[name]
     targets = []
     if exp.instability:
-        targets += [f"results/{name}/instability.csv"]
+        targets += [
+            f"results/{name}/instability.csv",
+            f"results/{name}/imp_rewinding.csv",
+        ]
         targets += expand(
             f"results/{name}/figures/{{fig}}.{{ext}}",
-            fig=["instability_paths", "instability_vs_k"],
+            fig=INSTABILITY_FIGURES,
             ext=["png", "pdf"],
         )
     if exp.prune.rounds >= 1:
@@ -407,9 +493,41 @@ def all_targets():
 
 
 FIGURES = ["accuracy", "early_stop", "curves"]
+INSTABILITY_FIGURES = ["instability_paths", "instability_vs_k", "imp_rewinding_vs_k"]
 ANATOMY_FIGURES = ["anatomy_init", "anatomy_units", "anatomy_dead"]
 SWEEP_FIGURES = ["sweep_accuracy", "sweep_early_stop", "sweep_vs_value"]
-GPU = 0 if config["device"] == "cpu" else 1
+GPU = resources.gpus(config["device"])
+
+
+def device_job(model, minutes):
+    """Resources of a job that trains or evaluates networks on the config's device (lth.resources):
+    a GPU unless the device is cpu, host memory for ``model(wildcards)`` (a model name), and the time
+    limit ``minutes(wildcards, attempt)``. CPU cores are the rule's `threads`."""
+    return dict(
+        gpu=GPU,
+        mem_mb=lambda w: resources.mem_mb(model(w), config["device"]),
+        runtime=lambda w, attempt: minutes(w, attempt),
+    )
+
+
+def training_job(spec=None, experiment=exp_of):
+    """`device_job` of a training rule: the experiment's model, and the time of its training spec
+    (or of ``spec(wildcards)``, a TrainSpec)."""
+
+    def minutes(w, attempt):
+        exp = experiment(w)
+        train = spec(w) if spec else exp.train
+        return resources.training_minutes(
+            exp.model.name,
+            config["device"],
+            train.iterations,
+            train.batch_size,
+            train.eval_every,
+            exp.data.validation_size,
+            attempt,
+        )
+
+    return device_job(lambda w: experiment(w).model.name, minutes)
 
 
 def finetune_weights(wildcards):

@@ -9,6 +9,10 @@ rule data:
         "results/logs/data/{dataset}.log",
     conda:
         "../../envs/lth.yaml"
+    resources:
+        # above the cluster default of 1 GB that a job without inputs gets: reading MNIST took 0.85 GB
+        # (peak resident memory), and CIFAR-10's images are three times the bytes
+        mem_mb=4000,
     params:
         code=code_version("data"),
     shell:

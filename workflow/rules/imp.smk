@@ -39,7 +39,7 @@ rule train_dense:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(),
     params:
         **train_params(round=0, variant="ticket"),
     shell:
@@ -63,7 +63,7 @@ rule train:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(),
     params:
         **train_params(),
         clamp=clamp_flag,

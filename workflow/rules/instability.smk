@@ -1,6 +1,8 @@
 # Linear-mode-connectivity instability (Frankle et al. 2020): for each rewind point k and chosen
-# round, two copies start from the round's mask ⊙ θ_k, train from k with different data orders,
-# and the error along the line between them is measured.
+# round, two copies start from mask ⊙ θ_k, train from k with different data orders, and the error
+# along the line between them is measured. The mask at k is the one IMP finds when it rewinds to
+# k (the paper's section 5): the experiment's own when k is its rewind_iteration, else that of an
+# IMP run of the ticket alone rewinding to k (rules rewind_k_*), up to the block's largest round.
 
 
 # θ_k of the trial's dense run for k > 0: the same training from θ₀ with the same data order,
@@ -21,11 +23,80 @@ rule spawn:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(spawn_spec),
     params:
         **train_params(train=spawn_train_spec, round=0, variant="spawn"),
     shell:
         train_command()
+
+
+# IMP rewinding to k ≠ rewind_iteration (ticket only): round r's mask prunes the trained ticket of
+# round r-1 of the same run (round 1's is the experiment's own, see imp_mask), the survivors are
+# rewound to θ_k and trained from iteration k with the trial's data order, as the ticket is.
+rule rewind_k_prune:
+    input:
+        trained=lambda w: f"{imp_round(exp_of(w), w.trial, int(w.k), int(w['round']) - 1)}/ticket/trained.safetensors",
+    output:
+        mask="results/{exp}/trial{trial}/rewind_k{k}/round{round}/mask_iterative.safetensors",
+        sidecar="results/{exp}/trial{trial}/rewind_k{k}/round{round}/mask_iterative.json",
+    log:
+        "results/{exp}/logs/trial{trial}/rewind_k{k}/round{round}/prune.log",
+    wildcard_constraints:
+        round=r"[2-9]|[1-9]\d+",
+    conda:
+        "../../envs/lth.yaml"
+    params:
+        prune=lambda w: prune_params(exp_of(w)),
+        flags=prune_flags,
+        context=lambda w: context(w, prune=json.loads(prune_params(exp_of(w)))),
+        code=code_version("prune"),
+    shell:
+        "lth prune --trained {input.trained} --prune {params.prune:q} {params.flags}"
+        " --out {output.mask} --provenance {params.context:q} > {log} 2>&1"
+
+
+rule rewind_k_start:
+    input:
+        mask=lambda w: imp_mask(exp_of(w), w.trial, int(w.k), int(w["round"])),
+        weights=spawn_state,
+    output:
+        state="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/start.safetensors",
+        sidecar="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/start.json",
+    log:
+        "results/{exp}/logs/trial{trial}/rewind_k{k}/round{round}/start.log",
+    wildcard_constraints:
+        round=r"[1-9]\d*",
+    conda:
+        "../../envs/lth.yaml"
+    params:
+        context=lambda w: context(w, variant="ticket", rewind_iteration=int(w.k)),
+        code=code_version("start"),
+    shell:
+        "lth rewind --mask {input.mask} --weights {input.weights} --out {output.state}"
+        " --provenance {params.context:q} > {log} 2>&1"
+
+
+rule rewind_k_train:
+    input:
+        data=data_file,
+        start="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/start.safetensors",
+    output:
+        state="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/trained.safetensors",
+        sidecar="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/trained.json",
+        metrics="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/metrics.csv",
+    log:
+        "results/{exp}/logs/trial{trial}/rewind_k{k}/round{round}/train.log",
+    wildcard_constraints:
+        round=r"[1-9]\d*",
+    conda:
+        "../../envs/lth.yaml"
+    threads: config["threads"]
+    resources:
+        **training_job(),
+    params:
+        **train_params(variant="ticket"),
+    shell:
+        train_command("--start-iteration {wildcards.k}")
 
 
 rule instability_start:
@@ -61,7 +132,7 @@ rule instability_train:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(),
     params:
         **train_params(order_seed=instability_order_seed),
     shell:
@@ -81,7 +152,7 @@ rule interpolate:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **device_job(lambda w: exp_of(w).model.name, path_minutes),
     params:
         points=lambda w: exp_of(w).instability.points,
         validation_size=lambda w: exp_of(w).data.validation_size,
@@ -119,24 +190,42 @@ rule instability_table:
         " --out {output.table} --paths-out {output.paths} > {log} 2>&1"
 
 
+# Accuracy of the IMP subnetworks rewound to k (Frankle et al. 2020, section 5): for each k, the
+# trained ticket of every round the block asks for, and the dense network (round 0).
+rule imp_rewinding:
+    input:
+        imp_rewinding_sidecars,
+    output:
+        report(
+            "results/{exp}/imp_rewinding.csv",
+            caption="../report/imp_rewinding_table.rst",
+            category="{exp}",
+            subcategory="instability",
+        ),
+    log:
+        "results/{exp}/logs/imp_rewinding.log",
+    conda:
+        "../../envs/lth.yaml"
+    params:
+        k=lambda w: " ".join(str(k) for _, k, _ in imp_rewinding_runs(exp_of(w))),
+        code=code_version("summary"),
+    shell:
+        "lth imp-rewinding --trained {input} --k {params.k} --out {output} > {log} 2>&1"
+
+
 rule instability_figures:
     input:
         table="results/{exp}/instability.csv",
         paths="results/{exp}/instability_paths.csv",
+        imp="results/{exp}/imp_rewinding.csv",
     output:
         png=report(
-            expand(
-                "results/{{exp}}/figures/{fig}.png",
-                fig=["instability_paths", "instability_vs_k"],
-            ),
+            expand("results/{{exp}}/figures/{fig}.png", fig=INSTABILITY_FIGURES),
             caption="../report/instability.rst",
             category="{exp}",
             subcategory="instability",
         ),
-        pdf=expand(
-            "results/{{exp}}/figures/{fig}.pdf",
-            fig=["instability_paths", "instability_vs_k"],
-        ),
+        pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=INSTABILITY_FIGURES),
     log:
         "results/{exp}/logs/instability_figures.log",
     conda:
@@ -154,4 +243,5 @@ rule instability_figures:
         code=code_version("figures"),
     shell:
         "lth plot-analyses --instability {input.table} --instability-paths {input.paths}"
-        " --threshold {params.threshold} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"
+        " --imp-rewinding {input.imp} --threshold {params.threshold}"
+        " --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

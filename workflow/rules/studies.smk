@@ -35,6 +35,8 @@ rule ticket_weights:
     conda:
         "../../envs/lth.yaml"
     threads: config["threads"]
+    resources:
+        **device_job(lambda w: studied(w).model.name, weight_study_minutes),
     params:
         study=lambda w: study_slice(w.tstudy, ("percentiles", "small_weights")),
         validation_size=lambda w: studied(w).data.validation_size,
@@ -107,7 +109,7 @@ rule ticket_new_init_train:
         "../../envs/lth.yaml"
     threads: config["threads"]
     resources:
-        gpu=GPU,
+        **training_job(new_init_spec, experiment=studied),
     params:
         train=new_init_train_spec,
         validation_size=lambda w: studied(w).data.validation_size,

@@ -118,6 +118,24 @@ def new_init_train_spec(wildcards):
     return as_json({**spec, "iterations": spec["iterations"] * factor})
 
 
+def new_init_spec(wildcards):
+    """`new_init_train_spec` as a TrainSpec (its time limit)."""
+    return TrainSpec.from_dict(new_init_train_spec(wildcards))
+
+
+def weight_study_minutes(wildcards, attempt):
+    """Time limit of the weight study: each trial's test set at every percentile (lth.resources)."""
+    exp = studied(wildcards)
+    percentiles = len(STUDIES[wildcards.tstudy].percentiles)
+    return resources.evaluation_minutes(
+        exp.model.name,
+        config["device"],
+        exp.trials * percentiles * resources.TEST_EXAMPLES,
+        exp.train.batch_size,
+        attempt,
+    )
+
+
 def study_targets(name):
     """Final outputs of a study (what `run: [name]` and `snakemake studies` build)."""
     if STUDIES[name].kind == "xor":
