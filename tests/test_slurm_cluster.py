@@ -50,4 +50,4 @@ def test_smoke_pipeline_runs_through_slurm(real_data_root):
     # device: auto on fake GPUs: the first training jobs (train_dense, spawn) got a GPU each and refused it
     submitted, gpu_jobs, refused = map(int, re.search(
         r"slurm jobs \(device: auto\): (\d+) submitted, (\d+) with --gpus=1 .*, (\d+) refused", output).groups())
-    assert (submitted, gpu_jobs, refused) == (4, 2, 2)
+    assert submitted >= gpu_jobs >= 1 and refused == gpu_jobs  # every job given a (fake) GPU refused it
