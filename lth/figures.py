@@ -32,7 +32,7 @@ STYLE = {
 }
 # Sparsities (percent of weights remaining) shown in LTH Figure 3 (left).
 CURVE_LEVELS = (100.0, 51.3, 21.1, 7.0, 3.6, 1.9)
-FIGURES = ("accuracy", "early_stop", "curves")
+from lth.figure_names import FIGURES  # noqa: E402  (the names the workflow declares)
 
 plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 150})
 

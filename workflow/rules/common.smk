@@ -10,6 +10,14 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from lth import resources, sweeps
+from lth.figure_names import (
+    ANATOMY_FIGURES,
+    FIGURES,
+    FORMATS,
+    INSTABILITY_FIGURES,
+    STRUCTURE_FIGURES,
+    SWEEP_FIGURES,
+)
 from lth.configfile import check_files as check_config_files
 from lth.errors import LthError
 from lth.specs import TrainSpec
@@ -139,98 +147,6 @@ def context(wildcards, **extra):
     return as_json({**where, **extra})
 
 
-def prune_params(exp):
-    """The pruning spec without `rounds` and `mode`: raising `rounds` must not re-run existing
-    prunes, and the mode only decides which network is pruned (an input) and how far. With
-    `target_remaining` the rounds set every round's count, so they stay."""
-    drop = ("mode",) if exp.prune.target_remaining is not None else ("rounds", "mode")
-    return as_json({k: v for k, v in exp.prune.to_dict().items() if k not in drop})
-
-
-def training_runs(name):
-    """(trial, round, variant) of every network an experiment trains."""
-    exp = EXPERIMENTS[name]
-    return [
-        (trial, round_, variant)
-        for trial in range(exp.trials)
-        for round_ in range(exp.prune.rounds + 1)
-        for variant in exp.variants(round_)
-    ]
-
-
-def run_files(wildcards, filename):
-    return [
-        f"results/{wildcards.exp}/trial{t}/round{r}/{v}/{filename}"
-        for t, r, v in training_runs(wildcards.exp)
-    ]
-
-
-def pruned_network(wildcards):
-    """What the prune job of a round prunes: the trained network of the round before in the
-    mask's own chain (the ticket for iterative; the ablation's own network for finetune, inverse
-    and clamped, whose round 0 is the dense ticket except for clamped, which trains its own), or
-    the trained dense network of round 0 (one-shot)."""
-    family = wildcards.family
-    trial = f"results/{wildcards.exp}/trial{wildcards.trial}"
-    if family == "oneshot":
-        return f"{trial}/round0/ticket/trained.safetensors"
-    previous = int(wildcards["round"]) - 1
-    own = family != "iterative" and (previous > 0 or family == "clamped")
-    return f"{trial}/round{previous}/{family if own else 'ticket'}/trained.safetensors"
-
-
-def prune_flags(wildcards):
-    """`lth prune` flags of a mask family: the round (a target_remaining schedule needs it), the
-    one-shot depth, inverse pruning, and a random tie order for clamped weights (many equal).
-    A rule without a family wildcard (rewind_k_prune) prunes iteratively.
-    """
-    round_ = int(wildcards["round"])
-    family = wildcards.get("family", "iterative")
-    flags = [f"--round {round_}"]
-    if family == "oneshot":
-        flags.append(f"--oneshot-rounds {round_}")
-    if family == "inverse":
-        flags.append("--inverse")
-    if family == "clamped":
-        seed = exp_of(wildcards).tie_seed(int(wildcards.trial), round_, "clamped")
-        flags.append(f"--tie-seed {seed}")
-    return " ".join(flags)
-
-
-def ticket_mask(wildcards):
-    """The mask of a round's ticket (iterative or one-shot as `prune.mode` says)."""
-    family = exp_of(wildcards).ticket_mask
-    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{wildcards['round']}/mask_{family}.safetensors"
-
-
-def rewound_mask(wildcards):
-    """The mask a rewound start uses: the ticket's, or the variant's own (one-shot, inverse, clamped)."""
-    if wildcards.rewound != "ticket":
-        return f"results/{wildcards.exp}/trial{wildcards.trial}/round{wildcards['round']}/mask_{wildcards.rewound}.safetensors"
-    return ticket_mask(wildcards)
-
-
-def rewind_state(wildcards):
-    """θ_k a rewound start takes its weights from: the clamped ablation's own dense run, or the ticket's."""
-    name = "rewind_clamped" if wildcards.rewound == "clamped" else "rewind"
-    return f"results/{wildcards.exp}/trial{wildcards.trial}/{name}.safetensors"
-
-
-def clamp_flag(wildcards):
-    """`lth train --clamp` for the clamped ablation's networks, nothing for the others (a rule
-    without a variant wildcard, the clamped dense run, is clamped by construction)."""
-    clamped = wildcards.get("variant", "clamped") == "clamped"
-    return f"--clamp {exp_of(wildcards).clamp}" if clamped else ""
-
-
-def control_flags(wildcards):
-    """`lth control --shuffle-output` for the shuffle control when the experiment asks for it,
-    nothing otherwise: the key is a param of the shuffle jobs only, so changing it re-runs them
-    (and what follows) and no other job."""
-    shuffled = wildcards.control == "shuffle" and exp_of(wildcards).shuffle_output
-    return "--shuffle-output" if shuffled else ""
-
-
 def train_params(order_seed=None, train=None, **where):
     """Params of the training rules: only the config slice a training job depends on.
 
@@ -326,176 +242,6 @@ def report_settings(exp, omit=()):
     }
 
 
-def instability_files(wildcards, filename):
-    exp = exp_of(wildcards)
-    return [
-        f"results/{exp.name}/trial{t}/instability/round{r}/k{k}/{filename}"
-        for t in range(exp.trials)
-        for r in exp.instability.rounds
-        for k in exp.instability.rewind_iterations
-    ]
-
-
-def ticket_states(wildcards):
-    exp = exp_of(wildcards)
-    return [
-        f"results/{exp.name}/trial{t}/round{r}/ticket/trained.safetensors"
-        for t in range(exp.trials)
-        for r in range(exp.prune.rounds + 1)
-    ]
-
-
-def spawn_train_spec(wildcards):
-    """The experiment's training spec stopped at iteration k (evaluated only at 0 and k)."""
-    spec = exp_of(wildcards).train.to_dict()
-    k = int(wildcards.k)
-    return as_json({**spec, "iterations": k, "eval_every": k})
-
-
-def spawn_spec(wildcards):
-    """`spawn_train_spec` as a TrainSpec (its time limit)."""
-    return TrainSpec.from_dict(spawn_train_spec(wildcards))
-
-
-def path_minutes(wildcards, attempt):
-    """Time limit of an instability path: its points' forward passes (lth.resources)."""
-    exp = exp_of(wildcards)
-    return resources.evaluation_minutes(
-        exp.model.name,
-        config["device"],
-        resources.path_examples(exp.instability.points),
-        exp.train.batch_size,
-        attempt,
-    )
-
-
-def instability_order_seed(wildcards):
-    return exp_of(wildcards).instability_seed(
-        int(wildcards.trial),
-        int(wildcards["round"]),
-        int(wildcards.k),
-        wildcards.member,
-    )
-
-
-def spawn_state(wildcards):
-    """θ_k of a trial's dense run: θ₀ for k = 0, the rewind state when k is the experiment's
-    rewind_iteration, else a run of k iterations from θ₀ (rule spawn)."""
-    trial = f"results/{wildcards.exp}/trial{wildcards.trial}"
-    k = int(wildcards.k)
-    if k == 0:
-        return f"{trial}/init.safetensors"
-    if k == exp_of(wildcards).rewind_iteration:
-        return f"{trial}/rewind.safetensors"
-    return f"{trial}/spawn/k{k}.safetensors"
-
-
-def imp_round(exp, trial, k, round_):
-    """Folder of round r of the trial's IMP run that rewinds to iteration k (Frankle et al. 2020,
-    section 5): the experiment's own run when k is its rewind_iteration, else
-    trial<t>/rewind_k<k>/ (rules rewind_k_*). Round 0, the dense network trained from θ₀, is
-    the same for every k, so every run shares the experiment's."""
-    shared = round_ == 0 or k == exp.rewind_iteration
-    run = f"trial{trial}" if shared else f"trial{trial}/rewind_k{k}"
-    return f"results/{exp.name}/{run}/round{round_}"
-
-
-def imp_mask(exp, trial, k, round_):
-    """The ticket mask of round r ≥ 1 of the IMP run rewinding to k. A mask that cannot depend on
-    k is the experiment's own file, so no job is repeated: round 1 prunes the dense network all
-    runs share, and one-shot masks all prune that network."""
-    shared = round_ == 1 or exp.ticket_mask == "oneshot"
-    folder = imp_round(exp, trial, exp.rewind_iteration if shared else k, round_)
-    return f"{folder}/mask_{exp.ticket_mask}.safetensors"
-
-
-def instability_start_inputs(wildcards):
-    """θ_k, and for a sparse round the mask IMP finds when it rewinds to that k."""
-    inputs = {"weights": spawn_state(wildcards)}
-    round_ = int(wildcards["round"])
-    if round_ > 0:
-        inputs["mask"] = imp_mask(
-            exp_of(wildcards), wildcards.trial, int(wildcards.k), round_
-        )
-    return inputs
-
-
-def imp_rewinding_runs(exp):
-    """(trial, k, round) of every trained network the accuracy-vs-k table reads: for each k of
-    the instability block, the IMP run rewinding to k at round 0 (the dense network) and at
-    each sparse round the block asks for."""
-    rounds = sorted({0, *exp.instability.rounds})
-    return [
-        (t, k, r)
-        for t in range(exp.trials)
-        for k in exp.instability.rewind_iterations
-        for r in rounds
-    ]
-
-
-def imp_rewinding_sidecars(wildcards):
-    exp = exp_of(wildcards)
-    return [
-        f"{imp_round(exp, t, k, r)}/ticket/trained.json"
-        for t, k, r in imp_rewinding_runs(exp)
-    ]
-
-
-def analysis_targets(name):
-    """Instability and structure outputs of an experiment, where it asks for them."""
-    exp = EXPERIMENTS[name]
-    targets = []
-    if exp.instability:
-        targets += [
-            f"results/{name}/instability.csv",
-            f"results/{name}/imp_rewinding.csv",
-        ]
-        targets += expand(
-            f"results/{name}/figures/{{fig}}.{{ext}}",
-            fig=INSTABILITY_FIGURES,
-            ext=["png", "pdf"],
-        )
-    if exp.prune.rounds >= 1:
-        targets += [f"results/{name}/structure.csv"]
-        targets += expand(
-            f"results/{name}/figures/structure.{{ext}}", ext=["png", "pdf"]
-        )
-        targets += [f"results/{name}/anatomy.csv"]
-        targets += expand(
-            f"results/{name}/figures/{{fig}}.{{ext}}",
-            fig=ANATOMY_FIGURES,
-            ext=["png", "pdf"],
-        )
-    return targets
-
-
-def all_targets():
-    targets = []
-    for name in config["run"]:
-        if name in SWEEPS:
-            targets += [f"results/{name}/sweep.csv"]
-            targets += expand(
-                f"results/{name}/figures/{{fig}}.{{ext}}",
-                fig=SWEEP_FIGURES,
-                ext=["png", "pdf"],
-            )
-        if name in STUDIES:
-            targets += study_targets(name)  # workflow/rules/studies_common.smk
-    for name in RUN:
-        targets += analysis_targets(name)
-        targets += [f"results/{name}/summary.csv", f"results/{name}/curves.csv"]
-        targets += expand(
-            f"results/{name}/figures/{{fig}}.{{ext}}",
-            fig=FIGURES,
-            ext=["png", "pdf"],
-        )
-    return targets
-
-
-FIGURES = ["accuracy", "early_stop", "curves"]
-INSTABILITY_FIGURES = ["instability_paths", "instability_vs_k", "imp_rewinding_vs_k"]
-ANATOMY_FIGURES = ["anatomy_init", "anatomy_units", "anatomy_dead"]
-SWEEP_FIGURES = ["sweep_accuracy", "sweep_early_stop", "sweep_vs_value"]
 GPU = resources.gpus(config["device"])
 
 
@@ -530,45 +276,25 @@ def training_job(spec=None, experiment=exp_of):
     return device_job(lambda w: experiment(w).model.name, minutes)
 
 
-def finetune_weights(wildcards):
-    """The trained weights a fine-tuned round continues from: the previous round's fine-tuned
-    network, or the dense ticket for round 1."""
-    previous = int(wildcards["round"]) - 1
-    variant = "finetune" if previous > 0 else "ticket"
-    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/{variant}/trained.safetensors"
+def figure_files(prefix, names):
+    """The PNG and PDF of each figure stem in ``names`` under ``prefix`` (a folder)."""
+    return [f"{prefix}/{name}.{ext}" for name in names for ext in FORMATS]
 
 
-def anatomy_states(wildcards):
-    """Per trial: θ_k with the full mask (round 0) and every round's ticket start (mask ⊙ θ_k)."""
-    exp = exp_of(wildcards)
-    states = []
-    for t in range(exp.trials):
-        states.append(f"results/{exp.name}/trial{t}/rewind.safetensors")
-        states += [
-            f"results/{exp.name}/trial{t}/round{r}/ticket/start.safetensors"
-            for r in range(1, exp.prune.rounds + 1)
-        ]
-    return states
+# Each stage file adds a function of an experiment's name that lists its final outputs of that
+# stage (nothing where the experiment does not ask for it); `rule all` builds them for every
+# experiment of `run:`, and the sweeps' and studies' own outputs for theirs.
+EXPERIMENT_TARGETS = []
 
 
-def sweep_title(sweep):
-    first = EXPERIMENTS[sweep.members[0]]
-    values = ", ".join(sweep.labels().values())
-    return (
-        f"{sweep.name}: {sweep.key} = {values}; {first.model.name} on "
-        f"{first.data.dataset}, {first.trials} trial(s)"
-    )
-
-
-def sweep_settings(sweep):
-    """Report settings of a sweep: the swept key and its values, then the members' common
-    settings (those of the first member without the swept key)."""
-    first = EXPERIMENTS[sweep.members[0]]
-    section, _, key = sweep.key.partition(".")
-    if (
-        not key and section in first.data.to_dict()
-    ):  # the data keys sit at the top level
-        section, key = "data", section
-    omit = ["instability", f"{section}.{key}" if key else section]
-    values = ", ".join(sweep.labels().values())
-    return {"sweep": f"{sweep.key} = {values}", **report_settings(first, omit=omit)}
+def all_targets():
+    targets = []
+    for name in config["run"]:
+        if name in SWEEPS:
+            targets += sweep_targets(name)  # workflow/rules/sweeps.smk
+        if name in STUDIES:
+            targets += study_targets(name)  # workflow/rules/studies_common.smk
+    for name in RUN:
+        for stage_targets in EXPERIMENT_TARGETS:
+            targets += stage_targets(name)
+    return targets
