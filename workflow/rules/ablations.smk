@@ -4,21 +4,7 @@
 # steps are the ticket's rules: prune, rewind (inverse, clamped) and train.
 
 
-# The clamped ablation's dense network: θ₀ trained with clipping, saving its own θ_k.
-
-
-def finetune_weights(wildcards):
-    """The trained weights a fine-tuned round continues from: the previous round's fine-tuned
-    network, or the dense ticket for round 1."""
-    previous = int(wildcards["round"]) - 1
-    variant = "finetune" if previous > 0 else "ticket"
-    return f"results/{wildcards.exp}/trial{wildcards.trial}/round{previous}/{variant}/trained.safetensors"
-
-
-rule train_clamped_dense:
-    input:
-        data=data_file,
-        start="results/{exp}/trial{trial}/init.safetensors",
+use rule train_dense as train_clamped_dense with:
     output:
         state="results/{exp}/trial{trial}/round0/clamped/trained.safetensors",
         sidecar="results/{exp}/trial{trial}/round0/clamped/trained.json",
@@ -27,22 +13,13 @@ rule train_clamped_dense:
         rewind_sidecar="results/{exp}/trial{trial}/rewind_clamped.json",
     log:
         "results/{exp}/logs/trial{trial}/round0/clamped.log",
-    conda:
-        "../../envs/lth.yaml"
-    threads: config["threads"]
-    resources:
-        **training_job(),
     params:
-        **train_params(round=0, variant="clamped"),
-        clamp=clamp_flag,
-    shell:
-        train_command(
-            "--save-at {params.rewind_iteration} --save-out {output.rewind} {params.clamp}"
-        )
+        **train_params(round=0, variant="clamped", clamp=clamp_flag),
+        save_at=lambda w: exp_of(w).rewind_iteration,
 
 
 # Fine-tuning (Han et al. 2015): round r's mask applied to the trained weights of round r-1.
-rule finetune_start:
+use rule rewind as finetune_start with:
     input:
         mask="results/{exp}/trial{trial}/round{round}/mask_finetune.safetensors",
         weights=finetune_weights,
@@ -53,11 +30,6 @@ rule finetune_start:
         "results/{exp}/logs/trial{trial}/round{round}/finetune-start.log",
     wildcard_constraints:
         round=r"[1-9]\d*",
-    conda:
-        "../../envs/lth.yaml"
     params:
         context=lambda w: context(w, variant="finetune"),
         code=code_version("start"),
-    shell:
-        "lth rewind --mask {input.mask} --weights {input.weights} --out {output.state}"
-        " --provenance {params.context:q} > {log} 2>&1"

@@ -147,34 +147,54 @@ def context(wildcards, **extra):
     return as_json({**where, **extra})
 
 
-def train_params(order_seed=None, train=None, **where):
+def train_params(
+    order_seed=None,
+    train=None,
+    start=None,
+    clamp="",
+    experiment=exp_of,
+    provenance=None,
+    **where,
+):
     """Params of the training rules: only the config slice a training job depends on.
 
     ``order_seed`` and ``train`` (functions of the wildcards) override the trial's data order and
-    the experiment's training spec (the instability copies and the spawn runs use them).
+    the experiment's training spec (the instability copies and the spawn runs use them); ``start``
+    is the iteration the start state is at (a function of the wildcards; 0 by default) and
+    ``clamp`` the `--clamp` flag (see clamp_flag). ``experiment`` maps the wildcards to the
+    experiment trained (a study's rules name theirs differently), and ``provenance`` replaces
+    the recorded context (the DAG position ``where`` and the config slice).
     """
     return dict(
-        train=train or (lambda w: as_json(exp_of(w).train.to_dict())),
-        validation_size=lambda w: exp_of(w).data.validation_size,
-        split_seed=lambda w: exp_of(w).data.split_seed,
-        train_fraction=lambda w: exp_of(w).data.train_fraction,
-        order_seed=order_seed or (lambda w: exp_of(w).order_seed(int(w.trial))),
-        rewind_iteration=lambda w: exp_of(w).rewind_iteration,
-        context=lambda w: context(
-            w, **where, train=exp_of(w).train.to_dict(), data=exp_of(w).data.to_dict()
+        train=train or (lambda w: as_json(experiment(w).train.to_dict())),
+        validation_size=lambda w: experiment(w).data.validation_size,
+        split_seed=lambda w: experiment(w).data.split_seed,
+        train_fraction=lambda w: experiment(w).data.train_fraction,
+        order_seed=order_seed or (lambda w: experiment(w).order_seed(int(w.trial))),
+        start=start or 0,
+        clamp=clamp,
+        context=provenance
+        or (
+            lambda w: context(
+                w,
+                **where,
+                train=experiment(w).train.to_dict(),
+                data=experiment(w).data.to_dict(),
+            )
         ),
         code=code_version("train"),
     )
 
 
 def train_command(*extra):
-    """The `lth train` call of both training rules, with rule-specific flags."""
+    """The `lth train` call of every training rule, with rule-specific flags."""
     return " ".join(
         [
             "lth train --data {input.data} --start {input.start} --train {params.train:q}",
             "--validation-size {params.validation_size} --split-seed {params.split_seed}",
             "--train-fraction {params.train_fraction}",
             "--order-seed {params.order_seed} --threads {threads}",
+            "--start-iteration {params.start} {params.clamp}",
             "--out {output.state} --metrics {output.metrics} --provenance {params.context:q}",
             *extra,
             "> {log} 2>&1",

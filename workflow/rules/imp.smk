@@ -42,8 +42,9 @@ rule train_dense:
         **training_job(),
     params:
         **train_params(round=0, variant="ticket"),
+        save_at=lambda w: exp_of(w).rewind_iteration,
     shell:
-        train_command("--save-at {params.rewind_iteration} --save-out {output.rewind}")
+        train_command("--save-at {params.save_at} --save-out {output.rewind}")
 
 
 # Rounds r ≥ 1 (ticket and controls) start from iteration k, as in late rewinding.
@@ -65,10 +66,9 @@ rule train:
     resources:
         **training_job(),
     params:
-        **train_params(),
-        clamp=clamp_flag,
+        **train_params(start=lambda w: exp_of(w).rewind_iteration, clamp=clamp_flag),
     shell:
-        train_command("--start-iteration {params.rewind_iteration} {params.clamp}")
+        train_command()
 
 
 # The mask of round r: iterative (prune round r-1's trained ticket by one round), one-shot

@@ -33,7 +33,7 @@ rule spawn:
 # IMP rewinding to k ≠ rewind_iteration (ticket only): round r's mask prunes the trained ticket of
 # round r-1 of the same run (round 1's is the experiment's own, see imp_mask), the survivors are
 # rewound to θ_k and trained from iteration k with the trial's data order, as the ticket is.
-rule rewind_k_prune:
+use rule prune as rewind_k_prune with:
     input:
         trained=lambda w: f"{imp_round(exp_of(w), w.trial, int(w.k), int(w['round']) - 1)}/ticket/trained.safetensors",
     output:
@@ -43,19 +43,9 @@ rule rewind_k_prune:
         "results/{exp}/logs/trial{trial}/rewind_k{k}/round{round}/prune.log",
     wildcard_constraints:
         round=r"[2-9]|[1-9]\d+",
-    conda:
-        "../../envs/lth.yaml"
-    params:
-        prune=lambda w: prune_params(exp_of(w)),
-        flags=prune_flags,
-        context=lambda w: context(w, prune=json.loads(prune_params(exp_of(w)))),
-        code=code_version("prune"),
-    shell:
-        "lth prune --trained {input.trained} --prune {params.prune:q} {params.flags}"
-        " --out {output.mask} --provenance {params.context:q} > {log} 2>&1"
 
 
-rule rewind_k_start:
+use rule rewind as rewind_k_start with:
     input:
         mask=lambda w: imp_mask(exp_of(w), w.trial, int(w.k), int(w["round"])),
         weights=spawn_state,
@@ -66,17 +56,12 @@ rule rewind_k_start:
         "results/{exp}/logs/trial{trial}/rewind_k{k}/round{round}/start.log",
     wildcard_constraints:
         round=r"[1-9]\d*",
-    conda:
-        "../../envs/lth.yaml"
     params:
         context=lambda w: context(w, variant="ticket", rewind_iteration=int(w.k)),
         code=code_version("start"),
-    shell:
-        "lth rewind --mask {input.mask} --weights {input.weights} --out {output.state}"
-        " --provenance {params.context:q} > {log} 2>&1"
 
 
-rule rewind_k_train:
+use rule train as rewind_k_train with:
     input:
         data=data_file,
         start="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/start.safetensors",
@@ -86,17 +71,8 @@ rule rewind_k_train:
         metrics="results/{exp}/trial{trial}/rewind_k{k}/round{round}/ticket/metrics.csv",
     log:
         "results/{exp}/logs/trial{trial}/rewind_k{k}/round{round}/train.log",
-    wildcard_constraints:
-        round=r"[1-9]\d*",
-    conda:
-        "../../envs/lth.yaml"
-    threads: config["threads"]
-    resources:
-        **training_job(),
     params:
-        **train_params(variant="ticket"),
-    shell:
-        train_command("--start-iteration {wildcards.k}")
+        **train_params(start=lambda w: int(w.k), variant="ticket"),
 
 
 rule instability_start:
@@ -118,7 +94,7 @@ rule instability_start:
         " --provenance {params.context:q} > {log} 2>&1"
 
 
-rule instability_train:
+use rule train as instability_train with:
     input:
         data=data_file,
         start="results/{exp}/trial{trial}/instability/round{round}/k{k}/start.safetensors",
@@ -128,15 +104,10 @@ rule instability_train:
         metrics="results/{exp}/trial{trial}/instability/round{round}/k{k}/copy{member}/metrics.csv",
     log:
         "results/{exp}/logs/trial{trial}/instability/round{round}-k{k}-copy{member}.log",
-    conda:
-        "../../envs/lth.yaml"
-    threads: config["threads"]
-    resources:
-        **training_job(),
+    wildcard_constraints:
+        round=r"\d+",
     params:
-        **train_params(order_seed=instability_order_seed),
-    shell:
-        train_command("--start-iteration {wildcards.k}")
+        **train_params(order_seed=instability_order_seed, start=lambda w: int(w.k)),
 
 
 rule interpolate:

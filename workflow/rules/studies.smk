@@ -111,16 +111,14 @@ rule ticket_new_init_train:
     resources:
         **training_job(new_init_spec, experiment=studied),
     params:
-        train=new_init_train_spec,
-        validation_size=lambda w: studied(w).data.validation_size,
-        split_seed=lambda w: studied(w).data.split_seed,
-        train_fraction=lambda w: studied(w).data.train_fraction,
-        # the ticket's data order: ticket and new init differ only in their initial weights
-        order_seed=lambda w: studied(w).order_seed(int(w.trial)),
-        context=lambda w: as_json(
-            {"study": w.tstudy, "trial": int(w.trial), "variant": "new_init"}
+        # the ticket's data order (the default): ticket and new init differ only in their initial weights
+        **train_params(
+            train=new_init_train_spec,
+            experiment=studied,
+            provenance=lambda w: as_json(
+                {"study": w.tstudy, "trial": int(w.trial), "variant": "new_init"}
+            ),
         ),
-        code=code_version("train"),
     shell:
         train_command()
 
