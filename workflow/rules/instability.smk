@@ -7,7 +7,7 @@
 
 # θ_k of the trial's dense run for k > 0: the same training from θ₀ with the same data order,
 # stopped at k (bit-identical to the dense run's state at k on a CPU).
-rule spawn:
+use rule train as spawn with:
     input:
         data=data_file,
         start="results/{exp}/trial{trial}/init.safetensors",
@@ -19,15 +19,10 @@ rule spawn:
         "results/{exp}/logs/trial{trial}/spawn-k{k}.log",
     wildcard_constraints:
         k=r"[1-9]\d*",
-    conda:
-        "../../envs/lth.yaml"
-    threads: config["threads"]
     resources:
         **training_job(spawn_spec),
     params:
         **train_params(train=spawn_train_spec, round=0, variant="spawn"),
-    shell:
-        train_command()
 
 
 # IMP rewinding to k ≠ rewind_iteration (ticket only): round r's mask prunes the trained ticket of
