@@ -224,6 +224,24 @@ def cmd_xor_tables(args) -> None:
     figures.save(figures.xor_success(t1, t2, args.title), args.outdir, "xor_success")
 
 
+def cmd_xor_sensitivity(args) -> None:
+    import sys
+
+    import yaml
+
+    from lth.studies import xor_sensitivity
+
+    base = XorStudy.from_dict(args.study, "study")
+    try:
+        grid = yaml.safe_load(Path(args.grid).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise LthError(f"--grid '{args.grid}': cannot read a YAML grid ({exc})".splitlines()[0]) from None
+    cells = xor_sensitivity.expand_grid(grid)
+    _runtime(args)
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    write_csv(args.out, xor_sensitivity.sensitivity(base, cells, args.pruning, log))
+
+
 def add_parsers(sub) -> None:
     """Register the study subcommands on the `lth` parser's subparsers."""
 
@@ -298,6 +316,18 @@ def add_parsers(sub) -> None:
     p.add_argument("--heuristic", required=True, choices=UNIT_HEURISTICS)
     p.add_argument("--mode", required=True, choices=XOR_MODES)
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per net and unit count")
+    runtime(p, device=False)
+
+    p = add("xor-sensitivity", cmd_xor_sensitivity,
+            "train the XOR study under each setting of a grid and rank the settings by distance to the paper's tables")
+    study(p, "base xor")
+    p.add_argument("--grid", required=True, type=Path,
+                   help="YAML file: a mapping key -> list of values (their Cartesian product), or a list of such "
+                        "mappings (joined); keys are the xor study's, e.g. optimizer, lr, init, bias_init, iterations")
+    p.add_argument("--pruning", action="store_true",
+                   help="also prune each setting's prune_from-unit nets (Table 2), about 5x the cost of Table 1 alone")
+    p.add_argument("--out", required=True, type=Path, help="CSV: one row per setting, closest to the paper first")
+    p.add_argument("--verbose", action="store_true", help="print each setting's distance and time as it finishes")
     runtime(p, device=False)
 
     p = add("xor-tables", cmd_xor_tables, "XOR Tables 1 and 2 (CSV and HTML) and their figure")
