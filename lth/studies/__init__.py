@@ -116,6 +116,12 @@ class XorStudy(Spec):
             inert["per_round"] = "without the iterative mode (the units removed per round of iterative pruning)"
         return inert
 
+    def init_text(self) -> str:
+        """The initialisation in words for captions and titles (zero biases go unsaid, as before)."""
+        if self.bias_init == "zero":
+            return self.init
+        return f"{self.init}, biases {self.bias_init} {self.bias_scale:g}"
+
     def dense_widths(self) -> list[int]:
         """Widths trained from random inits: Table 1's, plus the width that is pruned."""
         return list(dict.fromkeys([*self.widths, self.prune_from]))

@@ -215,7 +215,7 @@ def cmd_xor_tables(args) -> None:
     write_csv(args.table1, t1)
     write_csv(args.table2, t2)
     setup = (f"{study.inits} random inits per setting, {study.iterations} full-batch {study.optimizer} steps "
-             f"(lr {study.lr:g}), init {study.init}; DB: all four points classified correctly; "
+             f"(lr {study.lr:g}), init {study.init_text()}; DB: all four points classified correctly; "
              f"ZL: mean cross-entropy below {study.zero_loss:g}. Intervals: exact 95% (Clopper-Pearson).")
     tables.write_html_table(args.table1_html, t1, "XOR Table 1: success of randomly initialised 2-h-1 networks", setup)
     tables.write_html_table(args.table2_html, t2, f"XOR Table 2: {study.prune_from}-unit networks pruned, reset to θ₀ and "
