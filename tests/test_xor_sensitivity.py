@@ -14,7 +14,7 @@ from lth.cli import main
 from lth.errors import LthError
 from lth.studies import XorStudy, xor
 from lth.studies.xor_sensitivity import (PAPER_PRUNED_2_DB, PAPER_TABLE1, cell_study, distances, expand_grid,
-                                         sensitivity)
+                                         row_from_tables, sensitivity)
 
 TINY = {"inits": 6, "iterations": 20, "widths": [4, 2], "prune_from": 4, "prune_to": [2], "per_round": 2}
 
@@ -95,3 +95,11 @@ def test_the_papers_numbers_agree_with_the_docs_page():
     table1 = pd.read_csv(page / "paper_table1.csv").set_index("width")
     assert {w: (r["db_pct"], r["zl_pct"]) for w, r in table1.iterrows()} == PAPER_TABLE1
     assert tuple(pd.read_csv(page / "paper_table2.csv").iloc[0][["db_min_pct", "db_max_pct"]]) == PAPER_PRUNED_2_DB
+
+
+def test_a_studys_tables_are_scored_as_a_sensitivity_row():
+    page = Path(__file__).resolve().parents[1] / "docs/results/xor"
+    row = row_from_tables(pd.read_csv(page / "table1.csv"), pd.read_csv(page / "table2.csv"))
+    assert (row["db_h2"], row["zl_h2"], row["db_product_iterative_u2"], row["db_output_oneshot_u2"]) == (19.1, 17.2, 83.9, 55.4)
+    # the default study: Table 1 as in stage 1 of the sensitivity study; pruned 2-unit DB 55.4-83.9%
+    assert distances(row)["table2_distance"] == round((abs(55.4 - 82.4) + abs(83.9 - 91.5)) / 2, 2)

@@ -12,6 +12,8 @@ and, when the pruning runs are made, Table 2's range of DB success of the pruned
 networks (82.4-91.5% over the paper's pruning strategies; its two ends are compared with the
 lowest and highest of ours over heuristics and modes). Training is the study's own code
 (`lth.studies.xor`), so a setting's numbers are exactly those of a study run with it.
+The scoring needs no torch (`lth.studies.xor` is imported only to train), so the docs page
+scores a study's committed tables with the same `distances` (`row_from_tables`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import pandas as pd
 
 from lth.errors import LthError
 from lth.studies import XorStudy
-from lth.studies import xor
 
 # The paper's Table 1: hidden units -> (DB %, ZL %) of 1,000 random inits.
 PAPER_TABLE1 = {10: (98.5, 92.9), 8: (96.8, 87.5), 6: (92.5, 76.8), 4: (78.3, 55.3), 2: (49.1, 17.6)}
@@ -73,6 +74,8 @@ def _pct(values: pd.Series) -> float:
 def run_cell(study: XorStudy, pruning: bool) -> dict[str, Any]:
     """One setting's results as one row: Table 1's DB/ZL % per width and, with ``pruning``,
     Table 2's DB/ZL % per heuristic, mode and unit count (pruning the prune_from-unit nets)."""
+    from lth.studies import xor
+
     start = time.perf_counter()
     inert = study.inert()
     row: dict[str, Any] = {k: getattr(study, k) for k in SETUP_KEYS if k not in inert}
@@ -91,6 +94,17 @@ def run_cell(study: XorStudy, pruning: bool) -> dict[str, Any]:
                 row[f"zl_{heuristic}_{mode}_u{units}"] = _pct(group["zl"])
     row["seconds"] = round(time.perf_counter() - start, 1)
     return {**row, **distances(row)}
+
+
+def row_from_tables(table1: pd.DataFrame, table2: pd.DataFrame) -> dict[str, float]:
+    """A study's Tables 1 and 2 (the CSVs of `lth xor-tables`) as a `run_cell` row, for `distances`."""
+    row = {}
+    for _, r in table1.iterrows():
+        row[f"db_h{r['width']}"], row[f"zl_h{r['width']}"] = r["db_success_pct"], r["zl_success_pct"]
+    for _, r in table2.iterrows():
+        key = f"{r['heuristic']}_{r['mode']}_u{r['units']}"
+        row[f"db_{key}"], row[f"zl_{key}"] = r["db_success_pct"], r["zl_success_pct"]
+    return row
 
 
 def distances(row: Mapping[str, Any]) -> dict[str, float]:
