@@ -46,6 +46,9 @@ def test_expand_grid_crosses_each_block_and_joins_them():
     assert expand_grid({"lr": [1, 2]}) == [{"lr": 1}, {"lr": 2}]
     with pytest.raises(LthError, match="grid block 1"):
         expand_grid([{"lr": [1]}, []])
+    for bad in (None, "lr", []):
+        with pytest.raises(LthError, match="grid: expected a mapping"):
+            expand_grid(bad)
 
 
 def test_cell_study_drops_what_has_no_effect_and_names_bad_keys():

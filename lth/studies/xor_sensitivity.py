@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -37,11 +37,13 @@ PAPER_PRUNED_2_DB = (82.4, 91.5)
 SETUP_KEYS = ("optimizer", "lr", "momentum", "init", "init_std", "bias_init", "bias_scale", "iterations")
 
 
-def expand_grid(blocks: Iterable[Mapping[str, list]] | Mapping[str, list]) -> list[dict[str, Any]]:
+def expand_grid(blocks: list[Mapping[str, list]] | Mapping[str, list]) -> list[dict[str, Any]]:
     """The cells of a grid: each block (key -> list of values) is a Cartesian product; blocks are
     joined in order and a cell given twice is kept once. A single mapping is one block."""
     if isinstance(blocks, Mapping):
         blocks = [blocks]
+    if not isinstance(blocks, list) or not blocks:
+        raise LthError(f"grid: expected a mapping of key -> list of values, or a list of them, got {blocks!r}")
     cells: list[dict[str, Any]] = []
     for i, block in enumerate(blocks):
         if not isinstance(block, Mapping) or not block:
