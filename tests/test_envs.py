@@ -2,7 +2,7 @@
 no path, so that it builds from Snakemake's copy in .snakemake/conda/; rules find lth in the checkout.
 
 Conda cannot run here (no conda binary, no channels), so `test_rules_run_in_an_env_built_as_conda_builds_it`
-does what conda's pip step does, as far as it can offline; the README's section on conda says what
+does what conda's pip step does, as far as it can offline; docs/running.md's section on conda says what
 that leaves out.
 """
 

@@ -75,7 +75,7 @@ def run_config(workdir: Path, name: str, data_root: Path) -> Path:
 
 
 def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = True) -> dict[str, int]:
-    """Jobs per rule for the given rounds of every trial (all rounds by default), as the README's formula says."""
+    """Jobs per rule for the given rounds of every trial (all rounds by default), as docs/method.md's formula says."""
     rounds = range(1, exp.prune.rounds + 1) if rounds is None else rounds
     t, r, c = exp.trials, len(rounds), len(exp.controls)
     families = 2 if exp.prune.mode == "both" else 1
@@ -105,7 +105,7 @@ def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = T
 
 
 def test_default_config_dry_run_job_counts(tmp_path):
-    """`snakemake -n` on config.yaml: jobs per rule follow the README's formula."""
+    """`snakemake -n` on config.yaml: jobs per rule follow docs/method.md's formula."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     proc = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml"))
     exp = Experiment.from_config("lenet_mnist", config["experiments"]["lenet_mnist"])

@@ -34,9 +34,20 @@ def default_run(here: Path) -> str:
             "so a sparse round costs a CPU as much as the dense one")
 
 
+def default_run_short(here: Path) -> str:
+    """The README quick start's one line: the measured job and the extrapolated whole run."""
+    job = _job(here)
+    if not _measured(job):
+        return "Its cost has not been measured on an idle machine yet"
+    hours = int(job["training_jobs"]) * job["wall_s"] / 3600
+    return (f"One {int(job['iterations']):,}-iteration job took {job['wall_s'] / 60:.1f} min on one idle core "
+            f"({job['date']}), so the whole run is about {hours:.0f} core-hours, about {hours / 8:.1f} hours "
+            "on 8 cores (extrapolated)")
+
+
 def job_table(here: Path) -> str:
     return markdown(pd.read_csv(here / "default_job.csv"), {"wall_s": ".1f", "user_s": ".1f"})
 
 
 TABLES = {"job": job_table}
-VALUES = {"default_run": default_run}
+VALUES = {"default_run": default_run, "default_run_short": default_run_short}
