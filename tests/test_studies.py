@@ -330,6 +330,10 @@ def test_study_defaults_are_the_issues():
     ({"kind": "xor", "momentum": 0.5}, "studies.s.momentum: has no effect with optimizer: adam"),
     ({"kind": "xor", "init_std": 0.5}, "studies.s.init_std: has no effect with init: glorot_normal"),
     ({"kind": "xor", "modes": ["oneshot"], "per_round": 1}, "studies.s.per_round: has no effect without the iterative mode"),
+    ({"kind": "xor", "bias_init": "ones"}, "studies.s.bias_init: unknown value 'ones'"),
+    ({"kind": "xor", "bias_scale": 0.1}, "studies.s.bias_scale: has no effect with bias_init: zero"),
+    ({"kind": "xor", "bias_init": "normal", "bias_scale": 0.0}, "studies.s.bias_scale: the std of bias_init normal"),
+    ({"kind": "xor", "bias_init": "constant", "bias_scale": "big"}, "studies.s.bias_scale: expected a number"),
     ("xor", "studies.s: expected a mapping"),
 ])
 def test_study_errors_name_the_key(cfg, message):

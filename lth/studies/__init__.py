@@ -22,6 +22,8 @@ from lth.specs import INITIALISERS, OPTIMIZERS, UNIT_HEURISTICS, Spec, _choice, 
 
 METRICS = ("final_test_accuracy", "early_stop_test_accuracy", "max_test_accuracy")
 XOR_MODES = ("oneshot", "iterative")
+# How the XOR nets' biases start: all zero (as every other model here), all bias_scale, or N(0, bias_scale²).
+XOR_BIAS_INITS = ("zero", "constant", "normal")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class XorStudy(Spec):
     weight_decay: float = 0.0
     init: str = "glorot_normal"
     init_std: float = 0.1  # only for init: normal
+    bias_init: str = "zero"  # zero | constant | normal: every bias (hidden and output) starts here
+    bias_scale: float = 0.1  # the constant, or the normal's std (not with bias_init: zero)
     zero_loss: float = 0.01  # ZL success: mean cross-entropy on the four points below this
     prune_from: int = 10
     prune_to: tuple[int, ...] = (4, 2)
@@ -83,6 +87,9 @@ class XorStudy(Spec):
     def validate(self, where: str) -> None:
         _choice(self.optimizer, OPTIMIZERS, f"{where}.optimizer")
         _choice(self.init, INITIALISERS, f"{where}.init")
+        _choice(self.bias_init, XOR_BIAS_INITS, f"{where}.bias_init")
+        if self.bias_init == "normal" and self.bias_scale <= 0:
+            raise LthError(f"{where}.bias_scale: the std of bias_init normal must be positive, got {self.bias_scale}")
         for key in ("inits", "iterations", "lr", "zero_loss", "init_std", "prune_from", "per_round"):
             if getattr(self, key) <= 0:
                 raise LthError(f"{where}.{key}: must be positive, got {getattr(self, key)}")
@@ -103,9 +110,17 @@ class XorStudy(Spec):
 
     def inert(self) -> dict[str, str]:
         inert = {**momentum_inert(self.optimizer), **init_std_inert(self.init)}
+        if self.bias_init == "zero":
+            inert["bias_scale"] = "with bias_init: zero (it is the constant or std of the other bias inits)"
         if "iterative" not in self.modes:
             inert["per_round"] = "without the iterative mode (the units removed per round of iterative pruning)"
         return inert
+
+    def init_text(self) -> str:
+        """The initialisation in words for captions and titles (zero biases go unsaid, as before)."""
+        if self.bias_init == "zero":
+            return self.init
+        return f"{self.init}, biases {self.bias_init} {self.bias_scale:g}"
 
     def dense_widths(self) -> list[int]:
         """Widths trained from random inits: Table 1's, plus the width that is pruned."""

@@ -68,6 +68,8 @@ def init_nets(spec, width: int, count: int) -> tuple[Nets, list[int]]:
 
     Each network is built as the library's ``mlp`` (hidden [width], one output) and initialised by
     `lth.models.initialise`, so the XOR nets follow the same initialisers as every other model.
+    That leaves the biases at zero; ``bias_init`` constant or normal then sets every bias (hidden
+    and output), the normal one from a generator of its own, so the weights do not depend on it.
     """
     model_spec = ModelSpec(name="mlp", hidden=(width,), init=spec.init, init_std=spec.init_std)
     seeds = [init_seed(spec.seed, width, i) for i in range(count)]
@@ -80,7 +82,23 @@ def init_nets(spec, width: int, count: int) -> tuple[Nets, list[int]]:
         parts["b1"].append(state["hidden.0.bias"])
         parts["w2"].append(state["output.weight"][0])
         parts["b2"].append(state["output.bias"][0])
+        if spec.bias_init != "zero":
+            parts["b1"][-1], parts["b2"][-1] = _biases(spec, seed, width)
     return Nets(*(torch.stack(parts[k]) for k in PARAMS)), seeds
+
+
+def _biases(spec, seed: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A network's hidden biases (width,) and output bias () under ``spec.bias_init``.
+
+    Zero biases leave a ReLU unit whose incoming weights are both negative dead on all four points
+    (no gradient ever revives it), so the bias init decides how many small networks can train.
+    """
+    if spec.bias_init == "constant":
+        values = torch.full((width + 1,), spec.bias_scale)
+    else:
+        g = torch.Generator().manual_seed(derive_seed(seed, "bias"))
+        values = torch.randn(width + 1, generator=g) * spec.bias_scale
+    return values[:width], values[width]
 
 
 def logits(nets: Nets, x: torch.Tensor = POINTS) -> torch.Tensor:

@@ -48,6 +48,8 @@ XOR_TRAINING_KEYS = (
     "weight_decay",
     "init",
     "init_std",
+    "bias_init",
+    "bias_scale",
     "zero_loss",
     "seed",
 )
@@ -106,7 +108,7 @@ def study_title(name):
     if study.kind == "xor":
         return (
             f"{name}: 2-h-1 on XOR, {study.inits} inits, {study.iterations} it "
-            f"{study.optimizer} lr {study.lr:g}, init {study.init}"
+            f"{study.optimizer} lr {study.lr:g}, init {study.init_text()}"
         )
     return f"{name} of {figure_title(EXPERIMENTS[study.experiment])}"
 
