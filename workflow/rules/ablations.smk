@@ -47,7 +47,7 @@ rule finetune_start:
         "../../envs/lth.yaml"
     params:
         context=lambda w: context(w, variant="finetune"),
-        code=code_version("start"),
+        code=code_version("rewind"),
     shell:
         "lth rewind --mask {input.mask} --weights {input.weights} --out {output.state}"
         " --provenance {params.context:q} > {log} 2>&1"
