@@ -93,3 +93,27 @@ def test_computing_versions_imports_no_torch():
     code = "import sys; from lth import codeversion; codeversion.version('train'); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_no_import_cycle_in_lth():
+    """No lth module imports, however indirectly and at whatever depth, one that imports it back
+    (lth/cli.py and lth/studies/cli.py once did)."""
+    root = REPO / "lth"
+    names = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def imports(name):
+        stat = names[name].stat()
+        found = codeversion._imports(names[name], name, (stat.st_mtime_ns, stat.st_size))
+        return {m for m in found if m in names and m != name}
+
+    for name in names:
+        reached, todo = set(), list(imports(name))
+        while todo:
+            module = todo.pop()
+            if module not in reached:
+                reached.add(module)
+                todo.extend(imports(module))
+        assert name not in reached, f"{name} imports itself through {sorted(reached)}"

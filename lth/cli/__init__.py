@@ -1,6 +1,6 @@
 """The `lth` command line: one subcommand per pipeline step, explicit input and output paths.
 
-Each subcommand is one module of this package, ``lth.cli.<name with _ for ->``, holding its help
+Each subcommand is one module of this package (``lth cli-name`` is ``lth/cli/cli_name.py``) with its help
 line (``HELP``), its arguments (``arguments(parser)``, with the shared groups of `lth.cli.common`)
 and ``run(args)``, which parses what it is given, calls the library and saves the result, so a
 Snakemake rule can call it with its inputs, outputs and params. The science lives in the library:
