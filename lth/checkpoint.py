@@ -213,3 +213,31 @@ def check_same_network(a: Checkpoint, a_name: str, b: Checkpoint, b_name: str) -
             f"{a_name} is for model {arch_a.name} {list(arch_a.hidden or [])} "
             f"but {b_name} is for {arch_b.name} {list(arch_b.hidden or [])}"
         )
+
+
+def build_model(ckpt: Checkpoint) -> torch.nn.Module:
+    """The (uninitialised) network a checkpoint's metadata names: its model spec on its dataset."""
+    spec = ModelSpec.from_dict(ckpt.model, "model")
+    info = data.dataset_info(ckpt.dataset)
+    return models.build(spec, info.input_shape, info.num_classes)
+
+
+def load_into(model: torch.nn.Module, weights: dict, where: str) -> None:
+    """Load ``weights`` into ``model``; weights of another network are an error naming ``where``."""
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as exc:
+        raise LthError(f"{where}: weights do not fit the model: {str(exc).splitlines()[0]}") from None
+
+
+def trial_round(path, ckpt: Checkpoint) -> tuple[int, int]:
+    """Where a pipeline output sits, from its sidecar's context."""
+    where = ckpt.provenance.get("context", {})
+    if "trial" not in where or "round" not in where:
+        raise LthError(f"'{path}' has no trial/round in its sidecar's context (was it written by the pipeline?)")
+    return where["trial"], where["round"]
+
+
+def trial_of(ckpt: Checkpoint, default: int) -> int:
+    """The trial recorded in a pipeline output's sidecar, else ``default`` (its position)."""
+    return int(ckpt.provenance.get("context", {}).get("trial", default))

@@ -13,13 +13,8 @@ from typing import Any, Mapping
 from lth.errors import LthError
 from lth.seeds import derive_seed
 from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec, _check_type, parse_mapping
+from lth.variants import ABLATIONS, CONTROLS
 
-CONTROLS = ("reinit", "shuffle", "random")
-# Variants beside the ticket, each its own IMP chain of masks (mask_<name> files):
-# finetune: prune, then keep training the trained weights (no rewind; Han et al. 2015);
-# inverse: prune the largest magnitudes instead of the smallest;
-# clamped: train with |w| clipped to `clamp` × the layer's init std, then prune by magnitude.
-ABLATIONS = ("finetune", "inverse", "clamped")
 KEYS = (
     "dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials",
     "controls", "shuffle_output", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",

@@ -18,18 +18,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator  # noqa: E402
 
 from lth.io import atomic_path  # noqa: E402
-from lth.summary import VARIANT_ORDER  # noqa: E402
+from lth.variants import ORDER, STYLE  # noqa: E402
 
-STYLE = {
-    "ticket": dict(color="tab:blue", marker="o", label="winning ticket (rewind)"),
-    "reinit": dict(color="tab:orange", marker="s", linestyle="--", label="random reinit"),
-    "shuffle": dict(color="tab:green", marker="^", linestyle="-.", label="shuffled ticket"),
-    "random": dict(color="tab:red", marker="v", linestyle=":", label="random pruning"),
-    "oneshot": dict(color="tab:purple", marker="D", linestyle="-", label="one-shot ticket"),
-    "finetune": dict(color="tab:brown", marker="P", linestyle="-", label="fine-tuned, no rewind"),
-    "inverse": dict(color="tab:pink", marker="X", linestyle="--", label="inverse pruning"),
-    "clamped": dict(color="tab:olive", marker="h", linestyle="-.", label="clamped training"),
-}
 # Sparsities (percent of weights remaining) shown in LTH Figure 3 (left).
 CURVE_LEVELS = (100.0, 51.3, 21.1, 7.0, 3.6, 1.9)
 from lth.figure_names import FIGURES  # noqa: E402  (the names the workflow declares)
@@ -61,7 +51,7 @@ def _percent_axis(ax, values) -> None:
 
 
 def _by_variant(summary: pd.DataFrame, column: str):
-    for variant in VARIANT_ORDER:
+    for variant in ORDER:
         part = summary[summary["variant"] == variant]
         if part.empty:
             continue

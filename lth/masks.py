@@ -145,14 +145,21 @@ def pooled_layers(model: nn.Module, spec) -> list[str]:
 
 def prune(
     model: nn.Module, weights: dict[str, torch.Tensor], mask: Mask, spec, round_: int | None = None, *,
-    inverse: bool = False, generator: torch.Generator | None = None,
+    inverse: bool = False, generator: torch.Generator | None = None, oneshot_rounds: int | None = None,
 ) -> Mask:
     """One round of magnitude pruning as the `PruneSpec` says (layerwise or global).
 
     With ``spec.target_remaining`` the round makes the mask of round ``round_`` of the schedule
     (`scheduled_count`), so it must be given. ``inverse`` removes the largest magnitudes instead;
-    ``generator`` breaks ties in a random order.
+    ``generator`` breaks ties in a random order. With ``oneshot_rounds`` the (dense) trained
+    network is pruned in one shot to the sparsity of that many iterative rounds (`oneshot_counts`).
     """
+    if oneshot_rounds is not None:
+        if spec.strategy == "global" and (inverse or generator is not None):
+            # the pooled count is split across layers in plain magnitude order (oneshot_counts)
+            raise LthError("--oneshot-rounds with global pruning takes neither --inverse nor --tie-seed")
+        keep = oneshot_counts(model, spec, oneshot_rounds, weights)
+        return prune_to_counts(weights, mask, keep, inverse=inverse, generator=generator)
     if spec.target_remaining is not None:
         if round_ is None or not 1 <= round_ <= spec.rounds:
             raise LthError(f"prune.target_remaining: the round to prune to must be in 1..{spec.rounds}, got {round_}")

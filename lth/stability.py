@@ -116,3 +116,18 @@ def structure_table(states: list[tuple[int, dict[str, torch.Tensor], Mask]]) -> 
         for layer in ma:
             rows.append((layer, ra, rb, comparison, rho[layer], overlap[layer]["jaccard"], overlap[layer]["kept_fraction"]))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def structure_by_trial(states: list[tuple[int, int, dict[str, torch.Tensor], Mask]]) -> pd.DataFrame:
+    """`structure_table` of each trial's tickets, with a ``trial`` column, trials in order.
+
+    ``states`` holds (trial, round, trained weights, the mask it was trained under) in any order."""
+    by_trial: dict[int, list] = {}
+    for trial, round_, weights, mask in states:
+        by_trial.setdefault(trial, []).append((round_, weights, mask))
+    tables = []
+    for trial, trial_states in sorted(by_trial.items()):
+        table = structure_table(trial_states)
+        table.insert(0, "trial", trial)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)

@@ -14,10 +14,10 @@ import pandas as pd
 
 from lth.errors import LthError
 from lth.io import read_json_object
+from lth.variants import ORDER
 
 KEY_COLUMNS = ["experiment", "trial", "round", "variant"]
 METRICS_COLUMNS = ["iteration", "split", "loss", "accuracy"]
-VARIANT_ORDER = ["ticket", "oneshot", "reinit", "shuffle", "random", "finetune", "inverse", "clamped"]
 
 
 def _read_sidecar(path: Path) -> dict:
@@ -108,7 +108,7 @@ def imp_rewinding_table(sidecars: list[str | os.PathLike], ks: list[int]) -> pd.
 
 
 def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
-    order = {v: i for i, v in enumerate(VARIANT_ORDER)}
+    order = {v: i for i, v in enumerate(ORDER)}
     keys = ["experiment", "round", "variant", "trial"] + (extra or [])
     return frame.sort_values(keys, key=lambda col: col.map(order) if col.name == "variant" else col).reset_index(drop=True)
 

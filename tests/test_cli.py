@@ -267,3 +267,32 @@ def test_argparse_errors_are_one_line(capsys):
     with pytest.raises(SystemExit):
         main(["control", "--kind", "bogus", "--mask", "a", "--weights", "b", "--seed", "1", "--out", "c"])
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def subparsers():
+    """(name, parser) of every `lth` subcommand."""
+    import argparse
+
+    from lth.cli import build_parser
+
+    (action,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(action.choices.items())
+
+
+def test_every_argument_of_every_subcommand_has_help():
+    from lth.cli import SUBCOMMANDS
+
+    parsers = subparsers()
+    assert [name for name, _ in parsers] == list(SUBCOMMANDS)
+    missing = [f"lth {name} {action.option_strings or action.dest}"
+               for name, parser in parsers for action in parser._actions if not action.help]
+    assert not missing, f"arguments without help: {missing}"
+
+
+def test_data_root_is_optional_and_its_absence_one_line(capsys, monkeypatch, tmp_path):
+    """--root defaults to $LTH_DATA_ROOT, so the usage shows it optional; with neither it is a one-line error."""
+    monkeypatch.delenv("LTH_DATA_ROOT", raising=False)
+    (data,) = [parser for name, parser in subparsers() if name == "data"]
+    assert "[--root ROOT]" in data.format_usage()
+    line = fails(capsys, "data", "--dataset", "xor", "--out", tmp_path / "x.safetensors")
+    assert "--root" in line and "LTH_DATA_ROOT" in line

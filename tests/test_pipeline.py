@@ -340,6 +340,29 @@ def test_shuffle_control_in_the_pipeline_and_its_output_switch(smoke_run):
     assert counts == {"control": shuffles, "train": shuffles, "summary": 1, "figures": 1, "all": 1}
 
 
+def test_editing_the_control_start_reruns_the_controls_and_what_follows(smoke_run, tmp_path):
+    """A rule's code version covers every lth module its subcommand imports (lth/codeversion.py):
+    with `lth.controls` edited in a copy of the checkout, the smoke run's control starts are due
+    again (their params changed), with the controls' training and the tables and figures over
+    them, and nothing else."""
+    workdir, configfile = smoke_run
+    copy = tmp_path / "checkout"
+    copy.mkdir()
+    for name in ("Snakefile", "config.yaml", "workflow", "lth", "envs", "profiles"):
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copy)(REPO / name, copy / name)
+    with (copy / "lth" / "controls.py").open("a") as f:
+        f.write("\n# an edit of the control starts\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(copy / "Snakefile"), "--directory", str(workdir),
+         "--cores", "1", "-n", "--configfile", str(configfile)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    exp = Experiment.from_config("smoke", yaml.safe_load(configfile.read_text())["experiments"]["smoke"])
+    controls = exp.trials * exp.prune.rounds * len(exp.controls)
+    assert job_counts(proc.stdout) == {"control": controls, "train": controls, "summary": 1, "figures": 1, "all": 1}
+
+
 @pytest.mark.parametrize(
     "edit, culprit",
     [

@@ -89,3 +89,14 @@ def init_std(spec, shape: tuple[int, ...]) -> float:
     if spec.init == "kaiming_normal":
         return math.sqrt(2.0 / fan_in)
     raise LthError(f"model.init: unknown initialiser '{spec.init}'")
+
+
+def clamp_bounds(model: nn.Module, spec, scale: float | None) -> dict[str, float]:
+    """Bounds of magnitude-clamped training: per prunable layer, ``scale`` × the standard deviation
+    of its initialiser (`init_std`); none without ``scale``."""
+    if scale is None:
+        return {}
+    if scale <= 0:
+        raise LthError(f"--clamp must be positive, got {scale}")
+    params = dict(model.named_parameters())
+    return {name: scale * init_std(spec, tuple(params[name].shape)) for name in model.prunable_layers()}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lth.figures import STYLE, _percent_axis, _save, plt
+from lth.figures import _percent_axis, _save, plt
+from lth.variants import STYLE
 
 def weight_histogram(weights: dict[int, pd.Series], stats: pd.DataFrame, title: str):
     """Histogram of the trained dense network's weights (all prunable layers), one line per trial."""

@@ -140,3 +140,30 @@ def study_summary(tickets: pd.DataFrame, sizes: dict[int, tuple[int, int]], new_
             "log10_subnetworks_of_ticket_size": log10_comb(n, k),
         })
     return pd.DataFrame(rows).merge(new_init, on="trial", how="left")
+
+
+def _accuracy_at(metrics: pd.DataFrame, iteration: int) -> float:
+    """Test accuracy at the last evaluation at or before ``iteration``."""
+    test = metrics[(metrics["split"] == "test") & (metrics["iteration"] <= iteration)]
+    return float(test.sort_values("iteration")["accuracy"].iloc[-1])
+
+
+def ticket_summary(tickets: pd.DataFrame, ticket_masks: list[masks.Mask], new_init: list[dict],
+                   new_init_metrics: list[pd.DataFrame], budget: int, metric: str) -> pd.DataFrame:
+    """`study_summary` from the per-trial tickets (rows of `find_ticket`), their masks, and the
+    training sidecars and metrics of their new-init runs, all in trial order; ``budget`` is the
+    ticket's training budget, at which the new init's accuracy is also read."""
+    if not len(ticket_masks) == len(new_init) == len(new_init_metrics) == len(tickets):
+        raise LthError("--masks, --new-init and --new-init-metrics need one path per trial (in trial order)")
+    sizes, rows = {}, []
+    for trial, mask, record, metrics in zip(tickets["trial"], ticket_masks, new_init, new_init_metrics):
+        sizes[trial] = (sum(m.numel() for m in mask.values()), sum(masks.counts(mask).values()))
+        rows.append({
+            "trial": trial,
+            "new_init_iterations": record["train"]["iterations"],
+            "new_init_accuracy": record["summary"][metric],
+            "new_init_accuracy_at_ticket_budget": _accuracy_at(metrics, budget),
+            "new_init_max_accuracy": record["summary"]["max_test_accuracy"],
+            "seed_new_init": record["seeds"].get("reinit"),
+        })
+    return study_summary(tickets, sizes, pd.DataFrame(rows))

@@ -21,12 +21,17 @@ depend on how many others are trained beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
+from safetensors.torch import save as to_bytes
 
 from lth import models
+from lth.errors import LthError
+from lth.io import check_hash, read_json_object, sidecar, write_pair
 from lth.seeds import derive_seed
 from lth.specs import ModelSpec
 from lth.training import make_optimizer
@@ -203,3 +208,20 @@ def pruned_runs(spec, theta0: Nets, trained: Nets, heuristic: str, mode: str) ->
     table.insert(0, "mode", mode)
     table.insert(0, "heuristic", heuristic)
     return table
+
+
+def save_nets(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
+    """Write a study's networks (`Nets.tensors` of θ₀ and trained) with ``meta`` as sidecar."""
+    blob = to_bytes({k: v.contiguous() for k, v in tensors.items()}, metadata={"format": "lth-xor-nets-1"})
+    write_pair(path, blob, meta)
+
+
+def load_nets(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors `save_nets` wrote, after checking the file's hash against its sidecar."""
+    if not Path(path).is_file():
+        raise LthError(f"XOR networks file not found: '{path}'")
+    check_hash(path, read_json_object(sidecar(path), "sidecar of XOR networks"), "XOR networks")
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises several types for a corrupt or foreign file
+        raise LthError(f"'{path}' is not a safetensors file ({exc})") from None

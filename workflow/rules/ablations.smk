@@ -32,4 +32,4 @@ use rule rewind as finetune_start with:
         round=r"[1-9]\d*",
     params:
         context=lambda w: context(w, variant="finetune"),
-        code=code_version("start"),
+        code=code_version("rewind"),

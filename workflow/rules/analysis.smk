@@ -19,7 +19,7 @@ rule summary:
         "../../envs/lth.yaml"
     params:
         columns=lambda w: as_json(exp_of(w).summary_columns()),
-        code=code_version("summary"),
+        code=code_version("summarize"),
     shell:
         "lth summarize --trained {input.sidecars} --metrics {input.metrics}"
         " --columns {params.columns:q}"
@@ -46,7 +46,7 @@ rule figures:
         outdir=lambda w: f"results/{w.exp}/figures",
         title=lambda w: figure_title(exp_of(w)),
         settings=lambda w: report_settings(exp_of(w), omit=["instability"]),
-        code=code_version("figures"),
+        code=code_version("plot"),
     shell:
         "lth plot --summary {input.summary} --curves {input.curves}"
         " --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"
@@ -94,6 +94,6 @@ rule structure_figures:
         settings=lambda w: report_settings(
             exp_of(w), omit=["controls", "instability", "ablations"]
         ),
-        code=code_version("figures"),
+        code=code_version("plot-analyses"),
     shell:
         "lth plot-analyses --structure {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

@@ -48,7 +48,7 @@ rule anatomy_figures:
         settings=lambda w: report_settings(
             exp_of(w), omit=["controls", "instability", "ablations"]
         ),
-        code=code_version("figures"),
+        code=code_version("plot-anatomy"),
     shell:
         "lth plot-anatomy --stats {input.stats} --hist {input.hist} --units {input.units}"
         " --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"

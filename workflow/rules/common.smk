@@ -1,6 +1,5 @@
 # Config validation, experiments, paths, seeds and code versions shared by all rules.
 
-import hashlib
 import json
 import os
 import shlex
@@ -9,7 +8,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from lth import resources, sweeps
+from lth import codeversion, resources, sweeps, variants
 from lth.figure_names import (
     ANATOMY_FIGURES,
     FIGURES,
@@ -70,54 +69,20 @@ wildcard_constraints:
     exp="|".join(sorted(EXPERIMENTS)) or "NONE",
     trial=r"\d+",
     round=r"\d+",
-    variant="ticket|oneshot|reinit|shuffle|random|finetune|inverse|clamped",
-    control="reinit|shuffle|random",
-    rewound="ticket|oneshot|inverse|clamped",
-    family="iterative|oneshot|finetune|inverse|clamped",
+    variant="|".join(variants.ORDER),
+    control="|".join(variants.CONTROLS),
+    rewound="|".join(variants.REWOUND),
+    family="|".join(variants.FAMILIES),
     k=r"\d+",
     member="a|b",
 
 
-# The science modules each rule depends on. Their content hash is a param, so editing a module
-# re-runs exactly the rules that use it (Snakemake does not track imported modules itself).
-CODE = {
-    "data": ["data.py", "seeds.py"],
-    "init": ["models", "specs.py", "masks.py"],
-    "train": [
-        "training.py",
-        "augment.py",
-        "data.py",
-        "models",
-        "masks.py",
-        "specs.py",
-        "seeds.py",
-    ],
-    "prune": ["masks.py", "specs.py", "models"],
-    "start": ["masks.py", "models"],
-    "summary": ["summary.py"],
-    "figures": ["figures.py", "summary.py"],
-    "instability": [
-        "instability.py",
-        "training.py",
-        "augment.py",
-        "data.py",
-        "masks.py",
-        "models",
-    ],
-    "structure": ["stability.py", "masks.py"],
-    "anatomy": ["anatomy.py", "masks.py", "models"],
-}
-
-
-def code_version(rule_name):
-    root = Path(workflow.basedir) / "lth"
-    digest = hashlib.sha256()
-    for entry in CODE[rule_name]:
-        path = root / entry
-        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(source.relative_to(root).as_posix().encode())
-            digest.update(source.read_bytes())
-    return digest.hexdigest()[:16]
+def code_version(command):
+    """The version of the code `lth <command>` runs: the hash of its module and every lth module
+    it imports (lth/codeversion.py). It is a param of the rules that run the command, so editing
+    any of that code re-runs exactly them (Snakemake does not track imported modules itself);
+    tests/test_codeversion.py checks each rule asks for the command its shell runs."""
+    return codeversion.version(command, Path(workflow.basedir) / "lth")
 
 
 def as_json(value):

@@ -108,7 +108,7 @@ rule rewind:
         "../../envs/lth.yaml"
     params:
         context=lambda w: context(w, rewind_iteration=exp_of(w).rewind_iteration),
-        code=code_version("start"),
+        code=code_version("rewind"),
     shell:
         "lth rewind --mask {input.mask} --weights {input.weights} --out {output.state}"
         " --provenance {params.context:q} > {log} 2>&1"
@@ -129,7 +129,7 @@ rule control:
         seed=lambda w: exp_of(w).control_seed(int(w.trial), int(w["round"]), w.control),
         flags=control_flags,
         context=lambda w: context(w, rewind_iteration=exp_of(w).rewind_iteration),
-        code=code_version("start"),
+        code=code_version("control"),
     shell:
         "lth control --kind {wildcards.control} --mask {input.mask} --weights {input.weights}"
         " --seed {params.seed} {params.flags} --out {output.state} --provenance {params.context:q}"

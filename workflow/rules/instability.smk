@@ -53,7 +53,7 @@ use rule rewind as rewind_k_start with:
         round=r"[1-9]\d*",
     params:
         context=lambda w: context(w, variant="ticket", rewind_iteration=int(w.k)),
-        code=code_version("start"),
+        code=code_version("rewind"),
 
 
 use rule train as rewind_k_train with:
@@ -83,7 +83,7 @@ rule instability_start:
     params:
         mask=lambda w, input: f"--mask {input.mask}" if "mask" in input.keys() else "",
         context=lambda w: context(w),
-        code=code_version("start"),
+        code=code_version("rewind"),
     shell:
         "lth rewind --weights {input.weights} {params.mask} --out {output.state}"
         " --provenance {params.context:q} > {log} 2>&1"
@@ -125,7 +125,7 @@ rule interpolate:
         split_seed=lambda w: exp_of(w).data.split_seed,
         train_fraction=lambda w: exp_of(w).data.train_fraction,
         context=lambda w: context(w),
-        code=code_version("instability"),
+        code=code_version("interpolate"),
     shell:
         "lth interpolate --a {input.a} --b {input.b} --data {input.data} --points {params.points}"
         " --validation-size {params.validation_size} --split-seed {params.split_seed}"
@@ -174,7 +174,7 @@ rule imp_rewinding:
         "../../envs/lth.yaml"
     params:
         k=lambda w: " ".join(str(k) for _, k, _ in imp_rewinding_runs(exp_of(w))),
-        code=code_version("summary"),
+        code=code_version("imp-rewinding"),
     shell:
         "lth imp-rewinding --trained {input} --k {params.k} --out {output} > {log} 2>&1"
 
@@ -206,7 +206,7 @@ rule instability_figures:
             omit=["controls", "ablations"]
             + (["prune.rounds"] if exp_of(w).prune.target_remaining is None else []),
         ),
-        code=code_version("figures"),
+        code=code_version("plot-analyses"),
     shell:
         "lth plot-analyses --instability {input.table} --instability-paths {input.paths}"
         " --imp-rewinding {input.imp} --threshold {params.threshold}"

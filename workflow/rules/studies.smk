@@ -41,7 +41,7 @@ rule ticket_weights:
         study=lambda w: study_slice(w.tstudy, ("percentiles", "small_weights")),
         validation_size=lambda w: studied(w).data.validation_size,
         split_seed=lambda w: studied(w).data.split_seed,
-        code=code_version("weight_study"),
+        code=code_version("weight-study"),
     shell:
         "lth weight-study --study {params.study:q} --trained {input.trained} --data {input.data}"
         " --validation-size {params.validation_size} --split-seed {params.split_seed}"
@@ -89,7 +89,7 @@ rule ticket_new_init_start:
         context=lambda w: as_json(
             {"study": w.tstudy, "trial": int(w.trial), "variant": "new_init"}
         ),
-        code=code_version("start"),
+        code=code_version("control"),
     shell:
         "lth control --kind reinit --mask {input.mask} --weights {input.weights}"
         " --seed {params.seed} --out {output.state} --provenance {params.context:q} > {log} 2>&1"
@@ -145,7 +145,7 @@ rule ticket_summary:
         study=lambda w: study_slice(w.tstudy, ("metric", "new_init_budget")),
         budget=lambda w: studied(w).train.iterations,
         new_init_budget=lambda w: STUDIES[w.tstudy].new_init_budget,
-        code=code_version("ticket_summary"),
+        code=code_version("ticket-summary"),
     shell:
         "lth ticket-summary --study {params.study:q} --tickets {input.tickets} --masks {input.masks}"
         " --new-init {input.new_init} --new-init-metrics {input.metrics} --budget {params.budget}"
@@ -185,7 +185,7 @@ rule ticket_figures:
         outdir=lambda w: f"results/{w.tstudy}/figures",
         title=lambda w: study_title(w.tstudy),
         criterion=lambda w: STUDIES[w.tstudy].criterion,
-        code=code_version("ticket_figures"),
+        code=code_version("plot-ticket"),
     shell:
         "lth plot-ticket --study {params.study:q} --trained {input.trained} --stats {input.stats}"
         " --sweep {input.sweep} --tickets {input.tickets} --exp-summary {input.exp_summary}"
@@ -208,7 +208,7 @@ rule xor_dense:
     threads: config["threads"]
     params:
         study=lambda w: study_slice(w.xstudy, XOR_TRAINING_KEYS),
-        code=code_version("xor"),
+        code=code_version("xor-dense"),
     shell:
         "lth xor-dense --study {params.study:q} --width {wildcards.width} --threads {threads}"
         " --out {output.nets} --outcomes {output.outcomes} > {log} 2>&1"
@@ -226,7 +226,7 @@ rule xor_prune:
     threads: config["threads"]
     params:
         study=xor_pruning_slice,
-        code=code_version("xor"),
+        code=code_version("xor-prune"),
     shell:
         "lth xor-prune --study {params.study:q} --nets {input.nets} --heuristic {wildcards.heuristic}"
         " --mode {wildcards.mode} --threads {threads} --out {output} > {log} 2>&1"
@@ -273,7 +273,7 @@ rule xor_tables:
         study=lambda w: study_slice(w.xstudy),
         outdir=lambda w: f"results/{w.xstudy}/figures",
         title=lambda w: study_title(w.xstudy),
-        code=code_version("xor_tables"),
+        code=code_version("xor-tables"),
     shell:
         "lth xor-tables --study {params.study:q} --dense {input.dense} --pruned {input.pruned}"
         " --unpruned {input.unpruned} --table1 {output.table1} --table1-html {output.table1_html} --table2 {output.table2}"

@@ -1,40 +1,8 @@
-# Studies (config `studies:`, lth/studies/): which studies exist, their config slices, paths and
-# code versions. The rules are in studies.smk.
+# Studies (config `studies:`, lth/studies/): which studies exist, their config slices and paths.
+# The rules are in studies.smk.
 
 from lth.studies import XOR_MODES
 from lth.specs import UNIT_HEURISTICS
-
-CODE.update(
-    {
-        "weight_study": [
-            "studies/__init__.py",
-            "studies/ticket.py",
-            "studies/tables.py",
-            "masks.py",
-            "training.py",
-            "data.py",
-            "models",
-        ],
-        "ticket": ["studies/__init__.py", "studies/ticket.py", "masks.py"],
-        "ticket_summary": [
-            "studies/__init__.py",
-            "studies/ticket.py",
-            "combinatorics.py",
-            "studies/tables.py",
-        ],
-        "ticket_figures": ["studies/figures.py", "figures.py"],
-        "xor": [
-            "studies/__init__.py",
-            "studies/xor.py",
-            "units.py",
-            "models",
-            "training.py",
-            "seeds.py",
-            "specs.py",
-        ],
-        "xor_tables": ["studies/tables.py", "studies/figures.py", "figures.py"],
-    }
-)
 
 TICKET_STUDIES = [n for n, s in STUDIES.items() if s.kind == "ticket"]
 XOR_STUDIES = [n for n, s in STUDIES.items() if s.kind == "xor"]

@@ -21,7 +21,7 @@ rule sweep_table:
         key=lambda w: SWEEPS[w.sweep].key,
         # in sweep order (not sorted): the order of the values is the figures' order
         members=lambda w: json.dumps(SWEEPS[w.sweep].labels()),
-        code=code_version("summary"),
+        code=code_version("sweep"),
     shell:
         "lth sweep --summaries {input} --key {params.key} --members {params.members:q}"
         " --out {output} > {log} 2>&1"
@@ -48,6 +48,6 @@ rule sweep_figures:
         outdir=lambda w: f"results/{w.sweep}/figures",
         title=lambda w: sweep_title(SWEEPS[w.sweep]),
         settings=lambda w: sweep_settings(SWEEPS[w.sweep]),
-        code=code_version("figures"),
+        code=code_version("plot-sweep"),
     shell:
         "lth plot-sweep --sweep {input} --outdir {params.outdir} --title {params.title:q} > {log} 2>&1"
