@@ -10,14 +10,20 @@ from lth.errors import LthError
 
 min_version("9.0")
 
+# config.yaml is the config only when no --configfile is given: a file given on the command line
+# (configs/smoke.yaml) is the whole config, not merged over config.yaml's experiments, so a run
+# builds only what its files define. Several files still merge in order (config.yaml overrides.yaml).
+DEFAULT_CONFIG = [] if workflow.overwrite_configfiles else ["config.yaml"]
+
 # Snakemake's message for a config file that does not parse names neither file nor line.
 try:
-    check_config_files(["config.yaml"])
+    check_config_files(DEFAULT_CONFIG)
 except LthError as exc:
     raise WorkflowError(f"config error: {exc}")
 
+for path in DEFAULT_CONFIG:
 
-configfile: "config.yaml"
+    configfile: path
 
 
 report: "workflow/report/workflow.rst"
