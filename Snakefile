@@ -2,11 +2,15 @@
 # Edit config.yaml (or pass --configfile), then `snakemake --cores 8 --use-conda`.
 # All science lives in the `lth` package; rules only wire its CLI into a DAG.
 
+import sys
+from pathlib import Path
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
 from lth.configfile import check_files as check_config_files
 from lth.errors import LthError
+from lth.report_check import missing_results, report_requested
 
 min_version("9.0")
 
@@ -39,6 +43,17 @@ include: "workflow/rules/anatomy.smk"
 include: "workflow/rules/sweeps.smk"
 include: "workflow/rules/studies_common.smk"
 include: "workflow/rules/studies.smk"
+
+
+# `snakemake --report` for a config whose results are not there: say which config that is.
+if report_requested(sys.argv):
+    problem = missing_results(
+        all_targets(),
+        workflow.overwrite_configfiles,
+        Path(workflow.basedir) / "configs",
+    )
+    if problem:
+        raise WorkflowError(f"report: {problem}")
 
 
 rule all:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from lth.report_check import missing_results, report_requested
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 
@@ -74,3 +76,33 @@ def test_without_configfile_config_yaml_is_the_config(tmp_path):
     shutil.copyfile(REPO / "config.yaml", tmp_path / "config.yaml")
     default = planned_jobs("snakemake --cores 2", tmp_path)
     assert default == planned_jobs("snakemake --cores 2 --configfile config.yaml", tmp_path) > 100
+
+
+# --- `snakemake --report` for a config whose results are missing ------------------------------
+
+def test_report_requested_only_for_a_report_of_existing_results():
+    assert report_requested(["snakemake", "--report", "r.html", "--configfile", "c.yaml"])
+    assert report_requested(["snakemake", "--report=r.html"])
+    assert not report_requested(["snakemake", "--report", "r.html", "--report-after-run", "--cores", "2"])
+    assert not report_requested(["snakemake", "--cores", "2", "--report-stylesheet", "s.css"])
+
+
+def test_missing_results_names_the_config_and_the_run_there(tmp_path):
+    """After a smoke run, a report built for config.yaml names config.yaml, the missing result, the
+    run results/ holds and the config file that runs it."""
+    (tmp_path / "results/smoke/figures").mkdir(parents=True)
+    (tmp_path / "results/smoke/summary.csv").write_text("x\n")
+    targets = ["results/smoke/summary.csv", "results/smoke/figures/accuracy.pdf"]
+    assert missing_results(targets, [], REPO / "configs", tmp_path) is None  # PDFs are not in reports
+    message = missing_results(["results/lenet_mnist/summary.csv", "results/lenet_mnist/structure.csv"], [],
+                              REPO / "configs", tmp_path)
+    assert message == (
+        "the report is built for config.yaml (no --configfile given), whose results are missing: "
+        "results/lenet_mnist/summary.csv and 1 more. results/ holds: smoke (run by configs/smoke.yaml). "
+        "Build the report with the config files of the run, e.g. "
+        "snakemake --report results/report.html --configfile configs/smoke.yaml"
+    )
+    given = missing_results(["results/x/summary.csv"], ["configs/xor.yaml"], tmp_path / "none", tmp_path)
+    assert given.startswith("the report is built for --configfile configs/xor.yaml, whose results are missing: "
+                            "results/x/summary.csv. results/ holds: smoke. Build the report")
+    assert given.endswith("--configfile <the run's config file>")

@@ -7,6 +7,9 @@ import shlex
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+
+# snakemake_io.report: a line that opens with `report(` would be read as the report directive
+from snakemake import io as snakemake_io
 from snakemake.utils import validate
 
 from lth import resources, sweeps
@@ -490,6 +493,21 @@ def all_targets():
             ext=["png", "pdf"],
         )
     return targets
+
+
+def figure_reports(folder, figures, category, subcategory):
+    """The PNGs of ``figures`` in ``folder`` marked for the report, each with its own caption
+    (workflow/report/figures/<figure>.rst): a caption describes its figure, not its group.
+    """
+    return [
+        snakemake_io.report(
+            f"{folder}/{fig}.png",
+            caption=f"../report/figures/{fig}.rst",
+            category=category,
+            subcategory=subcategory,
+        )
+        for fig in figures
+    ]
 
 
 FIGURES = ["accuracy", "early_stop", "curves"]

@@ -136,6 +136,9 @@ def weight_study_minutes(wildcards, attempt):
     )
 
 
+TICKET_FIGURES = ["weights", "pruning", "new_init"]
+
+
 def study_targets(name):
     """Final outputs of a study (what `run: [name]` and `snakemake studies` build)."""
     if STUDIES[name].kind == "xor":
@@ -148,6 +151,6 @@ def study_targets(name):
     tables = ["summary", "weight_stats", "no_retraining"]
     return [f"results/{name}/{t}.{ext}" for t in tables for ext in ("csv", "html")] + [
         f"results/{name}/figures/{fig}.{ext}"
-        for fig in ("weights", "pruning", "new_init")
+        for fig in TICKET_FIGURES
         for ext in ("png", "pdf")
     ]
