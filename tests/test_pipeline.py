@@ -478,13 +478,16 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     html = report.read_text()
     assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=[\"']?https?:", html), "report loads a remote resource"
     assert_captions_render(html)
+    flat = re.sub(r"(?:\\n|\s)+", " ", html)  # the captions sit in JSON strings, newlines as \n
+    assert "With late rewinding to iteration k = 50, every sparse network (the ticket and the control) starts" in flat
 
     other = snakemake(workdir, "--report", str(tmp_path / "other.html"), "--configfile", str(REPO / "config.yaml"), check=False)
+    said = other.stdout + other.stderr
     assert other.returncode != 0 and not (tmp_path / "other.html").exists()
     assert (f"report: the report is built for --configfile {REPO / 'config.yaml'}, whose results are missing: "
-            "results/lenet_mnist/") in other.stderr
+            "results/lenet_mnist/") in said
     assert ("results/ holds: smoke (run by configs/smoke.yaml). Build the report with the config files of the run, "
-            "e.g. snakemake --report results/report.html --configfile configs/smoke.yaml") in other.stderr
+            "e.g. snakemake --report results/report.html --configfile configs/smoke.yaml") in said
 
     text, _ = render(report)
     figures = sorted(p.name for p in (workdir / "results/smoke/figures").glob("*.png"))
@@ -513,7 +516,7 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     assert any(src.startswith("data:image/png;") and "filename=accuracy.png;base64," in src for src in images)
     assert "in experiment smoke (smoke: mlp 300-100 on mnist" in text
     assert "Lines are the means over the 2 trials; error bars span their minimum to maximum." in text
-    assert "Early-stop iteration" not in text and "curves" not in text  # its own caption, not the group's
+    assert "Early-stop iteration (minimum" not in text and "Test accuracy during training" not in text  # not the others'
     assert "Settings : data dataset mnist, split_seed 0, train_fraction 1.0, validation_size 1000" in text
     assert "rewind_iteration 50; trials 2; seed 0; controls reinit, shuffle, random." in text
     # The figure was drawn: the plot's coloured lines (saturated pixels) in the content area.
