@@ -53,6 +53,7 @@ def planned_jobs(command: str, workdir: Path) -> int:
     return int(totals[-1])
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_header_command_plans_the_stated_jobs(path, tmp_path):
     command, jobs = header(path)
@@ -60,6 +61,7 @@ def test_header_command_plans_the_stated_jobs(path, tmp_path):
     assert planned_jobs(command, tmp_path) == jobs
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("command", [
     # A target goes before --configfile, which reads every word after it as a config file ...
     "snakemake --cores 2 studies --configfile configs/smoke_studies.yaml",
@@ -71,6 +73,7 @@ def test_a_target_with_a_config_file(command, tmp_path):
     assert planned_jobs(command, tmp_path) == header(REPO / "configs/smoke_studies.yaml")[1] == 22
 
 
+@pytest.mark.pipeline
 def test_without_configfile_config_yaml_is_the_config(tmp_path):
     """No --configfile: config.yaml of the working directory, the README's default run."""
     shutil.copyfile(REPO / "config.yaml", tmp_path / "config.yaml")
