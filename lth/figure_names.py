@@ -10,4 +10,5 @@ INSTABILITY_FIGURES = ("instability_paths", "instability_vs_k", "imp_rewinding_v
 STRUCTURE_FIGURES = ("structure",)
 ANATOMY_FIGURES = ("anatomy_init", "anatomy_units", "anatomy_dead")
 SWEEP_FIGURES = ("sweep_accuracy", "sweep_early_stop", "sweep_vs_value")
+TICKET_FIGURES = ("weights", "pruning", "new_init")  # a ticket study's (lth.studies.figures)
 FORMATS = ("png", "pdf")

@@ -239,6 +239,15 @@ def render_instability(paths: pd.DataFrame | None, table: pd.DataFrame, imp: pd.
         _save(_imp_rewinding_vs_k(table, imp, threshold, title), outdir, "imp_rewinding_vs_k")
 
 
+def text_colour(rgba) -> str:
+    """Black or white, whichever contrasts more with a cell of colour ``rgba`` (WCAG contrast of the
+    cell's relative luminance L: black wins above L = 0.179): dark numbers on viridis' yellow and
+    green cells, white ones on its blue and purple cells."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "black" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "white"
+
+
 def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> None:
     """Heatmaps (layers × rounds, mean over trials): Spearman of magnitudes with the next round and with
     the final round, and the Jaccard overlap of consecutive masks."""
@@ -256,7 +265,8 @@ def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str)
         ax.set_yticks(range(len(layers)), layers if i == 0 else [])
         if grid.shape[1] <= 20:  # small grids: print the values in the cells
             for (row, col), value in np.ndenumerate(grid.values):
-                ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=6, color="white")
+                colour = text_colour(image.cmap(image.norm(value)))
+                ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=6, color=colour)
         ax.set_xlabel("round r")
         ax.set_title(label, fontsize=8)
         ax.grid(False)
@@ -412,6 +422,7 @@ def _anatomy_dead(stats: pd.DataFrame, title: str):
         ax.plot(remaining[part.index], part["dead_units"] / part["out_units"] * 100, marker="o", markersize=3,
                 color=cmap(i), label=f"outputs of {layer} dead")
     _percent_axis(ax, list(remaining))
+    ax.set_ylim(0, max(1.0, ax.get_ylim()[1]))  # a share: never below 0, not a sliver around 0 when none is cut
     ax.set_ylabel("units cut off (%)")
     ax.set_title(title, fontsize=8)
     ax.legend(fontsize=7)

@@ -480,16 +480,37 @@ def render(page: Path, screenshot: Path | None = None) -> tuple[str, list[str]]:
     return " ".join(" ".join(parser.text).split()), parser.images
 
 
+def assert_captions_render(html: str) -> None:
+    """No caption of a report holds a Docutils system message, the block Docutils writes in place of
+    reStructuredText it cannot read (e.g. "Undefined substitution referenced" for a |θ|)."""
+    messages = re.findall(r"System Message: [A-Z]+/\d[^<\\]*", html)
+    assert not messages and "system-message" not in html, messages
+
+
 def test_report_renders_in_chromium(smoke_run, tmp_path):
-    """`snakemake --report`: one self-contained HTML file; in Chromium its start page shows the
-    workflow description and lists every figure and table by experiment and analysis, and a figure
-    shows with its caption stating the experiment's settings (the view the README's screenshot is).
+    """`snakemake --report results/report.html --configfile <the run's>`, as documented: one
+    self-contained HTML file whose captions render without a Docutils system message; in Chromium
+    its start page shows the workflow description and lists every figure and table by experiment
+    and analysis, and a figure shows with its own caption stating the experiment's settings (the view
+    the README's screenshot is). A report built for a config whose results are missing says which
+    config that is and which run results/ holds.
     Set LTH_REPORT_SCREENSHOT=docs/report_smoke.png to save that screenshot."""
     workdir, configfile = smoke_run
     report = tmp_path / "report.html"
-    snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
+    snakemake(workdir, "--report", str(report), "--configfile", str(configfile))
     html = report.read_text()
     assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=[\"']?https?:", html), "report loads a remote resource"
+    assert_captions_render(html)
+    flat = re.sub(r"(?:\\n|\s)+", " ", html)  # the captions sit in JSON strings, newlines as \n
+    assert "With late rewinding to iteration k = 50, every sparse network (the ticket and the control) starts" in flat
+
+    other = snakemake(workdir, "--report", str(tmp_path / "other.html"), "--configfile", str(REPO / "config.yaml"), check=False)
+    said = other.stdout + other.stderr
+    assert other.returncode != 0 and not (tmp_path / "other.html").exists()
+    assert (f"report: the report is built for --configfile {REPO / 'config.yaml'}, whose results are missing: "
+            "results/lenet_mnist/") in said
+    assert ("results/ holds: smoke (run by configs/smoke.yaml). Build the report with the config files of the run, "
+            "e.g. snakemake --report results/report.html --configfile configs/smoke.yaml") in said
 
     text, _ = render(report)
     figures = sorted(p.name for p in (workdir / "results/smoke/figures").glob("*.png"))
@@ -516,7 +537,9 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     screenshot = tmp_path / "report.png"
     text, images = render(view, screenshot)
     assert any(src.startswith("data:image/png;") and "filename=accuracy.png;base64," in src for src in images)
-    assert "Experiment smoke (smoke: mlp 300-100 on mnist" in text
+    assert "in experiment smoke (smoke: mlp 300-100 on mnist" in text
+    assert "Lines are the means over the 2 trials; error bars span their minimum to maximum." in text
+    assert "Early-stop iteration (minimum" not in text and "Test accuracy during training" not in text  # not the others'
     assert "Settings : data dataset mnist, split_seed 0, train_fraction 1.0, validation_size 1000" in text
     assert "rewind_iteration 50; trials 2; seed 0; controls reinit, shuffle, random." in text
     # The figure was drawn: the plot's coloured lines (saturated pixels) in the content area.

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from test_pipeline import REPO, job_counts, local_config, render, run_config, snakemake, write_config
+from test_pipeline import (REPO, assert_captions_render, job_counts, local_config, render, run_config, snakemake,
+                           write_config)
 
 from lth import checkpoint, masks
 from lth.combinatorics import log10_comb
@@ -88,6 +89,7 @@ def test_report_shows_the_studies(studies_run, tmp_path):
     workdir, configfile = studies_run
     report = tmp_path / "report.html"
     snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
+    assert_captions_render(report.read_text())
     text, _ = render(report)
     ticket = re.search(r"fashion_ticket_smoke : ([^:]*?)(?= \w+ :|$)", text).group(1)
     for name in ("weight_stats.html", "no_retraining.html", "summary.html", "weights.png", "pruning.png",

@@ -16,7 +16,7 @@ from lth import checkpoint, models
 from lth.data import load_splits
 from lth.experiment import Experiment
 from lth.sweeps import expand
-from test_pipeline import job_counts, local_config, run_config, snakemake, write_config
+from test_pipeline import assert_captions_render, job_counts, local_config, run_config, snakemake, write_config
 
 pytestmark = pytest.mark.pipeline
 
@@ -138,8 +138,8 @@ def test_anatomy_of_every_experiment(studies_run):
 
 
 def test_report_lists_the_studies(studies_run, tmp_path):
-    """`snakemake --report` renders the new captions (Jinja with the settings) and files them
-    under the experiment's anatomy and the sweep's own category."""
+    """`snakemake --report` renders the new captions (Jinja with the settings; no Docutils system
+    message) and files them under the experiment's anatomy and the sweep's own category."""
     workdir, configfile, *_ = studies_run
     report = tmp_path / "report.html"
     snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
@@ -148,6 +148,7 @@ def test_report_lists_the_studies(studies_run, tmp_path):
                  "sweep_accuracy.png", "sweep_early_stop.png", "sweep_vs_value.png"):
         assert name in html, name
     assert "train_fraction = 0.1, 0.5" in html  # the sweep caption's settings
+    assert_captions_render(html)
 
 
 def test_unchanged_studies_config_schedules_nothing(studies_run):

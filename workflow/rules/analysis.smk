@@ -31,12 +31,7 @@ rule figures:
         summary="results/{exp}/summary.csv",
         curves="results/{exp}/curves.csv",
     output:
-        png=report(
-            expand("results/{{exp}}/figures/{fig}.png", fig=FIGURES),
-            caption="../report/figures.rst",
-            category="{exp}",
-            subcategory="figures",
-        ),
+        png=figure_reports("results/{exp}/figures", FIGURES, "{exp}", "figures"),
         pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=FIGURES),
     log:
         "results/{exp}/logs/figures.log",

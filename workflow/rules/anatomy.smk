@@ -31,12 +31,7 @@ rule anatomy_figures:
         hist="results/{exp}/anatomy_hist.csv",
         units="results/{exp}/anatomy_units.csv",
     output:
-        png=report(
-            expand("results/{{exp}}/figures/{fig}.png", fig=ANATOMY_FIGURES),
-            caption="../report/anatomy.rst",
-            category="{exp}",
-            subcategory="anatomy",
-        ),
+        png=figure_reports("results/{exp}/figures", ANATOMY_FIGURES, "{exp}", "anatomy"),
         pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=ANATOMY_FIGURES),
     log:
         "results/{exp}/logs/anatomy_figures.log",

@@ -6,6 +6,9 @@ import shlex
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+
+# snakemake_io.report: a line that opens with `report(` would be read as the report directive
+from snakemake import io as snakemake_io
 from snakemake.utils import validate
 
 from lth import codeversion, resources, sweeps, variants
@@ -16,6 +19,7 @@ from lth.figure_names import (
     INSTABILITY_FIGURES,
     STRUCTURE_FIGURES,
     SWEEP_FIGURES,
+    TICKET_FIGURES,
 )
 from lth.configfile import check_files as check_config_files
 from lth.errors import LthError
@@ -264,6 +268,21 @@ def training_job(spec=None, experiment=exp_of):
 def figure_files(prefix, names):
     """The PNG and PDF of each figure stem in ``names`` under ``prefix`` (a folder)."""
     return [f"{prefix}/{name}.{ext}" for name in names for ext in FORMATS]
+
+
+def figure_reports(folder, figures, category, subcategory):
+    """The PNGs of ``figures`` in ``folder`` marked for the report, each with its own caption
+    (workflow/report/figures/<figure>.rst): a caption describes its figure, not its group.
+    """
+    return [
+        snakemake_io.report(
+            f"{folder}/{fig}.png",
+            caption=f"../report/figures/{fig}.rst",
+            category=category,
+            subcategory=subcategory,
+        )
+        for fig in figures
+    ]
 
 
 # Each stage file adds a function of an experiment's name that lists its final outputs of that

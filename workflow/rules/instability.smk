@@ -185,11 +185,8 @@ rule instability_figures:
         paths="results/{exp}/instability_paths.csv",
         imp="results/{exp}/imp_rewinding.csv",
     output:
-        png=report(
-            expand("results/{{exp}}/figures/{fig}.png", fig=INSTABILITY_FIGURES),
-            caption="../report/instability.rst",
-            category="{exp}",
-            subcategory="instability",
+        png=figure_reports(
+            "results/{exp}/figures", INSTABILITY_FIGURES, "{exp}", "instability"
         ),
         pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=INSTABILITY_FIGURES),
     log:

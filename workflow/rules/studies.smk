@@ -162,19 +162,10 @@ rule ticket_figures:
         exp_curves=lambda w: f"results/{studied(w).name}/curves.csv",
         metrics=lambda w: study_trial_files(w, "new_init/metrics.csv"),
     output:
-        png=report(
-            expand(
-                "results/{{tstudy}}/figures/{fig}.png",
-                fig=["weights", "pruning", "new_init"],
-            ),
-            caption="../report/ticket_figures.rst",
-            category="{tstudy}",
-            subcategory="figures",
+        png=figure_reports(
+            "results/{tstudy}/figures", TICKET_FIGURES, "{tstudy}", "figures"
         ),
-        pdf=expand(
-            "results/{{tstudy}}/figures/{fig}.pdf",
-            fig=["weights", "pruning", "new_init"],
-        ),
+        pdf=expand("results/{{tstudy}}/figures/{fig}.pdf", fig=TICKET_FIGURES),
     log:
         "results/{tstudy}/logs/figures.log",
     conda:

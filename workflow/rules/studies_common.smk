@@ -116,8 +116,6 @@ def study_targets(name):
             f"results/{name}/figures/xor_success.{e}" for e in ("png", "pdf")
         ]
     tables = ["summary", "weight_stats", "no_retraining"]
-    return [f"results/{name}/{t}.{ext}" for t in tables for ext in ("csv", "html")] + [
-        f"results/{name}/figures/{fig}.{ext}"
-        for fig in ("weights", "pruning", "new_init")
-        for ext in ("png", "pdf")
-    ]
+    return [
+        f"results/{name}/{t}.{ext}" for t in tables for ext in ("csv", "html")
+    ] + figure_files(f"results/{name}/figures", TICKET_FIGURES)

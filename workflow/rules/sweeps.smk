@@ -31,12 +31,7 @@ rule sweep_figures:
     input:
         "results/{sweep}/sweep.csv",
     output:
-        png=report(
-            expand("results/{{sweep}}/figures/{fig}.png", fig=SWEEP_FIGURES),
-            caption="../report/sweep.rst",
-            category="{sweep}",
-            subcategory="sweep",
-        ),
+        png=figure_reports("results/{sweep}/figures", SWEEP_FIGURES, "{sweep}", "sweep"),
         pdf=expand("results/{{sweep}}/figures/{fig}.pdf", fig=SWEEP_FIGURES),
     log:
         "results/{sweep}/logs/sweep_figures.log",
