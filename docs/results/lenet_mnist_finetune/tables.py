@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from variantpage import RUN_VALUES, side_by_side, values
+from variantpage import RUN_VALUES, side_by_side, value, values
 
 LINES = {"ticket": ("summary.csv", "ticket"), "finetune": ("summary.csv", "finetune")}
 LABELS = {"ticket": "ticket (reset to θ₀)", "finetune": "fine-tuned (no reset)"}
@@ -22,3 +22,7 @@ def table(here: Path) -> str:
 
 TABLES = {"accuracy": table}
 VALUES = {**values(range(0, 8), LINES), **RUN_VALUES}
+VALUES.update({
+    f"loss_{name}_r{r}": (lambda csv, v, r: lambda here: f"{value(here, csv, v, r, 'early_stop_test_loss'):.3f}")(csv, v, r)
+    for name, (csv, v) in LINES.items() for r in range(0, 8)
+})
