@@ -61,21 +61,30 @@ def measure(model_name: str, device_name: str, iterations: int, eval_examples: i
     mask = masks.full_mask(model)
     times = []
     for budget in (1, iterations):  # a warm-up step, then the timed ones
-        spec = TrainSpec(optimizer=optimizer, lr=0.01, batch_size=batch, iterations=budget, eval_every=budget + 1,
-                         augment=augment)
+        spec = TrainSpec(
+            optimizer=optimizer, lr=0.01, batch_size=batch, iterations=budget, eval_every=budget + 1, augment=augment
+        )
         started = time.perf_counter()
         train(model, mask, splits, spec, order_seed=0)
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append((time.perf_counter() - started) / budget)
-    row = {"model": model_name, "device": str(device), "batch": batch, "s_per_iteration": times[-1],
-           "train_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    row = {
+        "model": model_name,
+        "device": str(device),
+        "batch": batch,
+        "s_per_iteration": times[-1],
+        "train_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
     del splits, x, y
     eval_x = torch.randn(eval_examples, *shape, generator=g).to(device)
     started = time.perf_counter()
     evaluate(model, data.Split(eval_x, torch.zeros(eval_examples, dtype=torch.long, device=device)), eval_batch)
-    row.update(eval_seconds=time.perf_counter() - started, eval_batch=eval_batch,
-               eval_peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    row.update(
+        eval_seconds=time.perf_counter() - started,
+        eval_batch=eval_batch,
+        eval_peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
     if device.type == "cuda":
         row["gpu_peak_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
     return row
@@ -93,18 +102,37 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, args.device, args.iterations, args.eval_examples, args.eval_batch)))
         return
-    print(f"{'model':9} {'device':7} {'batch':>5} {'s/it':>8} {'train MB':>9} {'eval s':>7} {'eval batch':>10} "
-          f"{'eval MB':>8} {'GPU MB':>7}")
+    print(
+        f"{'model':9} {'device':7} {'batch':>5} {'s/it':>8} {'train MB':>9} {'eval s':>7} {'eval batch':>10} "
+        f"{'eval MB':>8} {'GPU MB':>7}"
+    )
     for name in args.models.split(","):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--device", args.device, "--iterations", str(args.iterations),
-             "--eval-examples", str(args.eval_examples), "--eval-batch", str(args.eval_batch)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                name,
+                "--device",
+                args.device,
+                "--iterations",
+                str(args.iterations),
+                "--eval-examples",
+                str(args.eval_examples),
+                "--eval-batch",
+                str(args.eval_batch),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         gpu = f"{r['gpu_peak_mb']:7.0f}" if "gpu_peak_mb" in r else f"{'-':>7}"
-        print(f"{r['model']:9} {r['device']:7} {r['batch']:5d} {r['s_per_iteration']:8.3f} {r['train_peak_mb']:9.0f} "
-              f"{r['eval_seconds']:7.1f} {r['eval_batch']:10d} {r['eval_peak_mb']:8.0f} {gpu}", flush=True)
+        print(
+            f"{r['model']:9} {r['device']:7} {r['batch']:5d} {r['s_per_iteration']:8.3f} {r['train_peak_mb']:9.0f} "
+            f"{r['eval_seconds']:7.1f} {r['eval_batch']:10d} {r['eval_peak_mb']:8.0f} {gpu}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

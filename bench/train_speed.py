@@ -86,9 +86,9 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from lth import data, masks, models  # noqa: E402
-from lth.specs import ModelSpec, TrainSpec  # noqa: E402
-from lth.errors import LthError  # noqa: E402
 from lth.device import configure_runtime, resolve_device  # noqa: E402
+from lth.errors import LthError  # noqa: E402
+from lth.specs import ModelSpec, TrainSpec  # noqa: E402
 from lth.training import evaluate, make_optimizer, train  # noqa: E402
 
 TRAIN_EXAMPLES = 60000
@@ -301,27 +301,42 @@ def fmt_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
-        lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        lines.append(
+            "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu or cuda[:N]")
     parser.add_argument(
-        "--data-root", default=str(REPO.parent / "shared" / "data"),
+        "--data-root",
+        default=str(REPO.parent / "shared" / "data"),
         help="torchvision MNIST folder (default: ../shared/data beside the repo)",
     )
     parser.add_argument("--data", default=None, help="an already prepared MNIST tensor file (skips preparation)")
-    parser.add_argument("--threads", default=None, help="torch CPU threads, or a comma list to compare (default: usable cores)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement; the median is reported (default 5)")
-    parser.add_argument("--warmup-iters", type=int, default=100, help="iterations of the warm-up train() per setting (default 100)")
     parser.add_argument(
-        "--idle-wait", type=float, default=0.0,
+        "--threads", default=None, help="torch CPU threads, or a comma list to compare (default: usable cores)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed repeats per measurement; the median is reported (default 5)"
+    )
+    parser.add_argument(
+        "--warmup-iters", type=int, default=100, help="iterations of the warm-up train() per setting (default 100)"
+    )
+    parser.add_argument(
+        "--idle-wait",
+        type=float,
+        default=0.0,
         help="before each timing, wait up to this many seconds for other processes to go idle (default 0)",
     )
     parser.add_argument(
-        "--retries", type=int, default=0,
+        "--retries",
+        type=int,
+        default=0,
         help="re-time a measurement disturbed by other processes up to this many times (default 0)",
     )
     args = parser.parse_args(argv)
@@ -336,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     keep: list = []
     path = prepared_file(args, keep)
     splits = data.load_splits(path, validation_size=0, split_seed=0, device=device)
-    assert len(splits.train) == TRAIN_EXAMPLES and len(splits.val) == 0, "expected the full 60,000-example MNIST train split"
+    assert len(splits.train) == TRAIN_EXAMPLES and len(splits.val) == 0, (
+        "expected the full 60,000-example MNIST train split"
+    )
 
     spec_model = ModelSpec(name="mlp", hidden=(300, 100))
     model = models.build(spec_model, splits.info.input_shape, splits.info.num_classes)
@@ -364,11 +381,22 @@ def main(argv: list[str] | None = None) -> int:
             gflops = its * flops_per_iteration(batch) / 1e9
             epoch1 = med - eval_s
             plain = statistics.median(time_plain_loop(model, init, splits, batch, kwargs) for _ in range(args.repeats))
-            rows.append([
-                f"{name} b{batch}", str(n_threads), str(iterations), f"{its:.0f}", f"{gflops:.1f}", f"{peak:.1f}",
-                f"{100 * gflops / peak:.0f}", f"{epoch1:.3f} [{best - eval_s:.3f}-{worst - eval_s:.3f}]", f"{plain:.3f}", f"{epoch1 / plain:.2f}",
-                f"{med:.3f}", f"{eval_s:.3f}",
-            ])
+            rows.append(
+                [
+                    f"{name} b{batch}",
+                    str(n_threads),
+                    str(iterations),
+                    f"{its:.0f}",
+                    f"{gflops:.1f}",
+                    f"{peak:.1f}",
+                    f"{100 * gflops / peak:.0f}",
+                    f"{epoch1:.3f} [{best - eval_s:.3f}-{worst - eval_s:.3f}]",
+                    f"{plain:.3f}",
+                    f"{epoch1 / plain:.2f}",
+                    f"{med:.3f}",
+                    f"{eval_s:.3f}",
+                ]
+            )
             if name == "sgd" and batch == 128:
                 verdict = "meets" if epoch1 <= TARGET_SECONDS else "misses"
                 relative = "meets" if epoch1 <= TARGET_RATIO * plain else "misses"
@@ -378,12 +406,29 @@ def main(argv: list[str] | None = None) -> int:
                     f"{epoch1 / plain:.2f}x the plain loop's {plain:.3f} s -> {relative} the {TARGET_RATIO}x bound"
                 )
 
-    header = ["setting", "threads", "iters", "it/s", "GFLOP/s", "mm GFLOP/s", "%mm", "epoch+1eval s [range]", "plain s", "xplain", "train() s", "eval s"]
+    header = [
+        "setting",
+        "threads",
+        "iters",
+        "it/s",
+        "GFLOP/s",
+        "mm GFLOP/s",
+        "%mm",
+        "epoch+1eval s [range]",
+        "plain s",
+        "xplain",
+        "train() s",
+        "eval s",
+    ]
     print(f"machine : {machine(device)} ({device})")
-    print(f"torch   : {torch.__version__}   threads: {','.join(map(str, threads))}   python: {platform.python_version()}")
+    print(
+        f"torch   : {torch.__version__}   threads: {','.join(map(str, threads))}   python: {platform.python_version()}"
+    )
     print(f"data    : MNIST, {len(splits.train)} train / {len(splits.test)} test, validation_size=0")
-    print(f"model   : LeNet-300-100 (mlp 784-300-100-10), full mask re-applied after every step")
-    print(f"flops   : {flops_per_iteration(60) / 1e6:.1f} MFLOP/iter at b60, {flops_per_iteration(128) / 1e6:.1f} at b128; mm = 2048x2048 fp32 matmul (best)")
+    print("model   : LeNet-300-100 (mlp 784-300-100-10), full mask re-applied after every step")
+    print(
+        f"flops   : {flops_per_iteration(60) / 1e6:.1f} MFLOP/iter at b60, {flops_per_iteration(128) / 1e6:.1f} at b128; mm = 2048x2048 fp32 matmul (best)"
+    )
     print(f"timing  : median of {args.repeats} repeats after a warm-up; [range] = fastest-slowest repeat")
     print()
     print(fmt_table(header, rows))

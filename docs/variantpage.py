@@ -51,23 +51,34 @@ def values(here_rounds: range, lines: dict[str, tuple[str, str]]) -> dict:
     minus it, accuracy points, signed), and over the sparse rounds how often the first line is
     ``higher_<line>``/``lower_<line>`` in accuracy and stops ``later_<line>``/``earlier_<line>``."""
     (first, (csv0, v0)), *others = lines.items()
-    out = {f"remaining_r{r}": (lambda r: lambda here: pct(value(here, csv0, v0, r, "weights_remaining"), 1))(r)
-           for r in here_rounds}
+    out = {
+        f"remaining_r{r}": (lambda r: lambda here: pct(value(here, csv0, v0, r, "weights_remaining"), 1))(r)
+        for r in here_rounds
+    }
     for name, (csv, v) in lines.items():
         for r in here_rounds:
-            out[f"acc_{name}_r{r}"] = (lambda csv, v, r: lambda here: pct(
-                value(here, csv, v, r, "early_stop_test_accuracy")))(csv, v, r)
-            out[f"stop_{name}_r{r}"] = (lambda csv, v, r: lambda here: num(
-                value(here, csv, v, r, "early_stop_iteration")))(csv, v, r)
+            out[f"acc_{name}_r{r}"] = (
+                lambda csv, v, r: lambda here: pct(value(here, csv, v, r, "early_stop_test_accuracy"))
+            )(csv, v, r)
+            out[f"stop_{name}_r{r}"] = (
+                lambda csv, v, r: lambda here: num(value(here, csv, v, r, "early_stop_iteration"))
+            )(csv, v, r)
     sparse = [r for r in here_rounds if r]
     for name, (csv, v) in others:
         for r in here_rounds:
             out[f"gap_{name}_r{r}"] = (lambda csv, v, r: lambda here: gap(here, (csv0, v0), (csv, v), r))(csv, v, r)
         for column, key in (("early_stop_test_accuracy", "higher"), ("early_stop_iteration", "later")):
             for sign, word in ((1, key), (-1, {"higher": "lower", "later": "earlier"}[key])):
-                out[f"{word}_{name}"] = (lambda csv, v, column, sign: lambda here: str(sum(
-                    sign * (value(here, csv0, v0, r, column) - value(here, csv, v, r, column)) > 0 for r in sparse)))(
-                    csv, v, column, sign)
+                out[f"{word}_{name}"] = (
+                    lambda csv, v, column, sign: (
+                        lambda here: str(
+                            sum(
+                                sign * (value(here, csv0, v0, r, column) - value(here, csv, v, r, column)) > 0
+                                for r in sparse
+                            )
+                        )
+                    )
+                )(csv, v, column, sign)
     out["sparse_rounds"] = lambda here: str(len(sparse))
     return out
 

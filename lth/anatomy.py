@@ -28,9 +28,22 @@ from lth.errors import LthError
 from lth.masks import Mask
 
 STATS_COLUMNS = [
-    "trial", "round", "layer", "weights", "surviving", "remaining", "init_std", "survivor_std",
-    "survivor_abs_mean", "near_zero_fraction", "positive_fraction", "out_units", "out_units_no_incoming",
-    "in_units", "in_units_no_outgoing", "dead_units",
+    "trial",
+    "round",
+    "layer",
+    "weights",
+    "surviving",
+    "remaining",
+    "init_std",
+    "survivor_std",
+    "survivor_abs_mean",
+    "near_zero_fraction",
+    "positive_fraction",
+    "out_units",
+    "out_units_no_incoming",
+    "in_units",
+    "in_units_no_outgoing",
+    "dead_units",
 ]
 NEAR_ZERO = 0.5  # in units of the dense layer's σ
 
@@ -87,7 +100,9 @@ def _checked(states: States, layers: list[str]) -> dict[int, dict[int, tuple[dic
     return by_trial
 
 
-def anatomy_tables(states: States, layers: list[str], bins: int = 50) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def anatomy_tables(
+    states: States, layers: list[str], bins: int = 50
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(stats, histograms, unit counts) of the given states.
 
     ``states`` holds (trial, round, initial weights θ_k, the round's mask); round 0 (all weights)
@@ -98,9 +113,7 @@ def anatomy_tables(states: States, layers: list[str], bins: int = 50) -> tuple[p
     if bins < 1:
         raise LthError(f"anatomy: bins must be positive, got {bins}")
     by_trial = _checked(states, layers)
-    span = {
-        name: max(float(rounds[0][0][name].abs().max()) for rounds in by_trial.values()) or 1.0 for name in layers
-    }
+    span = {name: max(float(rounds[0][0][name].abs().max()) for rounds in by_trial.values()) or 1.0 for name in layers}
     stats, hists, units = [], [], []
     for trial, rounds in sorted(by_trial.items()):
         sigma = {name: float(rounds[0][0][name].double().std()) for name in layers}
@@ -110,24 +123,40 @@ def anatomy_tables(states: States, layers: list[str], bins: int = 50) -> tuple[p
                 m = masks[name].bool()
                 values = weights[name].double()[m].numpy()
                 inc, outc = incoming(m), outgoing(m)
-                stats.append((
-                    trial, round_, name, m.numel(), len(values), len(values) / m.numel(), sigma[name],
-                    float(values.std()) if len(values) else math.nan,
-                    float(np.abs(values).mean()) if len(values) else math.nan,
-                    float((np.abs(values) < NEAR_ZERO * sigma[name]).mean()) if len(values) else math.nan,
-                    float((values > 0).mean()) if len(values) else math.nan,
-                    len(inc), int((inc == 0).sum()), len(outc), int((outc == 0).sum()), dead[name],
-                ))
+                stats.append(
+                    (
+                        trial,
+                        round_,
+                        name,
+                        m.numel(),
+                        len(values),
+                        len(values) / m.numel(),
+                        sigma[name],
+                        float(values.std()) if len(values) else math.nan,
+                        float(np.abs(values).mean()) if len(values) else math.nan,
+                        float((np.abs(values) < NEAR_ZERO * sigma[name]).mean()) if len(values) else math.nan,
+                        float((values > 0).mean()) if len(values) else math.nan,
+                        len(inc),
+                        int((inc == 0).sum()),
+                        len(outc),
+                        int((outc == 0).sum()),
+                        dead[name],
+                    )
+                )
                 edges = np.linspace(-span[name], span[name], bins + 1)
                 counts, _ = np.histogram(np.clip(values, -span[name], span[name]), bins=edges)
                 width = edges[1] - edges[0]
                 density = counts / (len(values) * width) if len(values) else np.zeros(bins)
-                hists += [(trial, round_, name, lo, hi, int(c), float(d))
-                          for lo, hi, c, d in zip(edges[:-1], edges[1:], counts, density)]
+                hists += [
+                    (trial, round_, name, lo, hi, int(c), float(d))
+                    for lo, hi, c, d in zip(edges[:-1], edges[1:], counts, density)
+                ]
                 for direction, per_unit in (("incoming", inc), ("outgoing", outc)):
                     fan = _fan(m, direction)
                     ranked = torch.sort(per_unit, descending=True).values.tolist()
-                    units += [(trial, round_, name, direction, rank, count, count / fan) for rank, count in enumerate(ranked)]
+                    units += [
+                        (trial, round_, name, direction, rank, count, count / fan) for rank, count in enumerate(ranked)
+                    ]
     return (
         pd.DataFrame(stats, columns=STATS_COLUMNS),
         pd.DataFrame(hists, columns=["trial", "round", "layer", "bin_left", "bin_right", "count", "density"]),

@@ -99,7 +99,9 @@ def save(path: str | os.PathLike, ckpt: Checkpoint) -> None:
     tensors = {f"weights/{k}": v.detach().to("cpu").contiguous() for k, v in ckpt.weights.items()}
     tensors.update({f"masks/{k}": v.detach().to("cpu", torch.bool).contiguous() for k, v in ckpt.masks.items()})
     meta = {"model": json.dumps(ckpt.model, sort_keys=True), "dataset": ckpt.dataset, "format": FORMAT}
-    write_pair(path, to_bytes(tensors, metadata=meta), {"model": ckpt.model, "dataset": ckpt.dataset, **ckpt.provenance})
+    write_pair(
+        path, to_bytes(tensors, metadata=meta), {"model": ckpt.model, "dataset": ckpt.dataset, **ckpt.provenance}
+    )
 
 
 def read_sidecar(path: str | os.PathLike, what: str = "checkpoint") -> dict:
@@ -139,10 +141,12 @@ def load(path: str | os.PathLike, what: str = "checkpoint") -> Checkpoint:
         model = json.loads(meta["model"])
         dataset = meta["dataset"]
     except (KeyError, json.JSONDecodeError) as exc:
-        raise LthError(f"{where}: model or dataset metadata missing or not JSON ({type(exc).__name__}: {exc})") from None
+        raise LthError(
+            f"{where}: model or dataset metadata missing or not JSON ({type(exc).__name__}: {exc})"
+        ) from None
     ckpt = Checkpoint(
-        weights={k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")},
-        masks={k[len("masks/"):]: v for k, v in tensors.items() if k.startswith("masks/")},
+        weights={k[len("weights/") :]: v for k, v in tensors.items() if k.startswith("weights/")},
+        masks={k[len("masks/") :]: v for k, v in tensors.items() if k.startswith("masks/")},
         model=model,
         dataset=dataset,
         provenance=record,
@@ -164,7 +168,9 @@ def check_tensors(ckpt: Checkpoint, where: str) -> None:
         raise LthError(f"{where}: model metadata is {ckpt.model!r}, not a model spec mapping")
     spec = ModelSpec.from_dict(ckpt.model, f"{where}: model")
     if ckpt.dataset not in data.DATASETS:
-        raise LthError(f"{where}: unknown dataset {ckpt.dataset!r} in its metadata (known: {', '.join(sorted(data.DATASETS))})")
+        raise LthError(
+            f"{where}: unknown dataset {ckpt.dataset!r} in its metadata (known: {', '.join(sorted(data.DATASETS))})"
+        )
     info = data.DATASETS[ckpt.dataset]
     try:
         with torch.device("meta"):

@@ -42,7 +42,7 @@ def _with_packages(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _imports(path: Path, module: str, stamp: tuple[int, int]) -> frozenset[str]:
     """The `lth` modules a file imports anywhere in it (``from lth import x`` may name a module x).
     Cached by the file's ``stamp`` (modification time and size): the workflow asks for every rule."""

@@ -19,9 +19,9 @@ import math
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -133,10 +133,14 @@ def _torchvision(cls_name: str, entries: list[str]) -> Callable[[Path], RawData]
 # Sizes in bytes of the official MNIST-family archives, by md5 (torchvision lists only the md5s):
 # a damaged archive is then reported as truncated (N of M bytes) or as altered (same size).
 OFFICIAL_SIZES = {
-    "f68b3c2dcbeaaa9fbdd348bbdeb94873": 9912422, "d53e105ee54ea40749a09fcbcd1e9432": 28881,
-    "9fb629c4189551a2d022fa330f9573f3": 1648877, "ec29112dd5afa0611ce80d1b7f02629c": 4542,
-    "8d4fb7e6c68d591d4c3dfef9ec88bf0d": 26421880, "25c81989df183df01b3e8a0aad5dffbe": 29515,
-    "bef4ecab320f06d8554ea6380940ec79": 4422102, "bb300cfdad3c16e7a12a480ee83cd310": 5148,
+    "f68b3c2dcbeaaa9fbdd348bbdeb94873": 9912422,
+    "d53e105ee54ea40749a09fcbcd1e9432": 28881,
+    "9fb629c4189551a2d022fa330f9573f3": 1648877,
+    "ec29112dd5afa0611ce80d1b7f02629c": 4542,
+    "8d4fb7e6c68d591d4c3dfef9ec88bf0d": 26421880,
+    "25c81989df183df01b3e8a0aad5dffbe": 29515,
+    "bef4ecab320f06d8554ea6380940ec79": 4422102,
+    "bb300cfdad3c16e7a12a480ee83cd310": 5148,
 }
 
 
@@ -231,7 +235,9 @@ def _read_cifar10_subset(root: Path) -> RawData:
     if not path.is_file():
         raise LthError(f"cifar10_subset: file not found: '{path}' (expected {CIFAR10_SUBSET_FILE} under data_root)")
     with np.load(path, allow_pickle=False) as npz:
-        missing = {"train_data", "train_index", "test_data", "test_index", "train_labels_all", "test_labels_all"} - set(npz.files)
+        missing = {"train_data", "train_index", "test_data", "test_index", "train_labels_all", "test_labels_all"} - set(
+            npz.files
+        )
         if missing:
             raise LthError(f"cifar10_subset: '{path}' lacks arrays {sorted(missing)}")
         train_x = torch.from_numpy(npz["train_data"].reshape(-1, 3, 32, 32).copy())
@@ -264,15 +270,30 @@ DATASETS: dict[str, DatasetInfo] = {
     for info in [
         DatasetInfo("mnist", (1, 28, 28), 10, (0.1307,), (0.3081,), 255.0, _torchvision("MNIST", ["MNIST"])),
         DatasetInfo(
-            "fashion_mnist", (1, 28, 28), 10, (0.2860,), (0.3530,), 255.0,
+            "fashion_mnist",
+            (1, 28, 28),
+            10,
+            (0.2860,),
+            (0.3530,),
+            255.0,
             _torchvision("FashionMNIST", ["FashionMNIST"]),
         ),
         DatasetInfo(
-            "cifar10", (3, 32, 32), 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 255.0,
+            "cifar10",
+            (3, 32, 32),
+            10,
+            (0.4914, 0.4822, 0.4465),
+            (0.2470, 0.2435, 0.2616),
+            255.0,
             _torchvision("CIFAR10", ["cifar-10-batches-py", "cifar-10-python.tar.gz"]),
         ),
         DatasetInfo(
-            "cifar10_subset", (3, 32, 32), 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 255.0,
+            "cifar10_subset",
+            (3, 32, 32),
+            10,
+            (0.4914, 0.4822, 0.4465),
+            (0.2470, 0.2435, 0.2616),
+            255.0,
             _read_cifar10_subset,
         ),
         DatasetInfo("xor", (2,), 2, (0.0,), (1.0,), 1.0, _read_xor),
@@ -312,9 +333,13 @@ def check_raw(raw: RawData, info: DatasetInfo, where: str) -> None:
     for split in ("train", "test"):
         x, y = getattr(raw, f"{split}_x"), getattr(raw, f"{split}_y")
         if tuple(x.shape[1:]) != info.input_shape:
-            raise LthError(f"{where}: {split} inputs have shape {tuple(x.shape[1:])}, {info.name} has {info.input_shape}")
+            raise LthError(
+                f"{where}: {split} inputs have shape {tuple(x.shape[1:])}, {info.name} has {info.input_shape}"
+            )
         if (x.dtype == torch.uint8) != (info.scale == 255.0) or x.dtype == torch.bool:
-            raise LthError(f"{where}: {split} inputs are {x.dtype}, expected {'uint8' if info.scale == 255.0 else 'floats'}")
+            raise LthError(
+                f"{where}: {split} inputs are {x.dtype}, expected {'uint8' if info.scale == 255.0 else 'floats'}"
+            )
         if y.ndim != 1 or len(y) != len(x):
             raise LthError(f"{where}: {split} labels have shape {tuple(y.shape)} for {len(x)} inputs")
         if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
@@ -437,7 +462,10 @@ def _normalise(x: torch.Tensor, info: DatasetInfo, device: torch.device) -> torc
 
 
 def load_splits(
-    path: str | os.PathLike, validation_size: int, split_seed: int, device: torch.device | str = "cpu",
+    path: str | os.PathLike,
+    validation_size: int,
+    split_seed: int,
+    device: torch.device | str = "cpu",
     train_fraction: float = 1.0,
 ) -> Splits:
     """Load a prepared dataset as normalised train/validation/test tensors on ``device``.

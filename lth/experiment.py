@@ -7,8 +7,9 @@ gets only the canonical slice it depends on (``params``), which keeps re-runs in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
@@ -16,8 +17,22 @@ from lth.specs import DataSpec, InstabilitySpec, ModelSpec, PruneSpec, TrainSpec
 from lth.variants import ABLATIONS, CONTROLS
 
 KEYS = (
-    "dataset", "validation_size", "split_seed", "model", "train", "prune", "rewind_iteration", "trials",
-    "controls", "shuffle_output", "seed", "instability", "ablations", "clamp", "train_fraction", "sweep",
+    "dataset",
+    "validation_size",
+    "split_seed",
+    "model",
+    "train",
+    "prune",
+    "rewind_iteration",
+    "trials",
+    "controls",
+    "shuffle_output",
+    "seed",
+    "instability",
+    "ablations",
+    "clamp",
+    "train_fraction",
+    "sweep",
 )
 
 
@@ -40,7 +55,7 @@ class Experiment:
     clamp: float = 1.0
 
     @classmethod
-    def from_config(cls, name: str, cfg: Mapping[str, Any]) -> "Experiment":
+    def from_config(cls, name: str, cfg: Mapping[str, Any]) -> Experiment:
         where = f"experiments.{name}"
         if not isinstance(cfg, Mapping):
             raise LthError(f"{where}: expected a mapping of settings, got {cfg!r}")
@@ -48,10 +63,10 @@ class Experiment:
         if unknown:
             raise LthError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(KEYS))})")
         if "sweep" in cfg:
-            raise LthError(f"{where}.sweep: a sweep stands for several experiments; expand it with lth.sweeps.expand first")
-        data = DataSpec.from_dict(
-            {f.name: cfg[f.name] for f in fields(DataSpec) if f.name in cfg}, where
-        )
+            raise LthError(
+                f"{where}.sweep: a sweep stands for several experiments; expand it with lth.sweeps.expand first"
+            )
+        data = DataSpec.from_dict({f.name: cfg[f.name] for f in fields(DataSpec) if f.name in cfg}, where)
         controls = _check_type(cfg.get("controls", ()), tuple[str, ...], f"{where}.controls")
         for control in controls:
             if control not in CONTROLS:
@@ -94,7 +109,9 @@ class Experiment:
         if exp.instability:
             for k in exp.instability.rewind_iterations:
                 if k >= exp.train.iterations:
-                    raise LthError(f"{where}.instability.rewind_iterations: {k} is not below train.iterations={exp.train.iterations}")
+                    raise LthError(
+                        f"{where}.instability.rewind_iterations: {k} is not below train.iterations={exp.train.iterations}"
+                    )
             for r in exp.instability.rounds:
                 if r > exp.prune.rounds:
                     raise LthError(f"{where}.instability.rounds: round {r} is beyond prune.rounds={exp.prune.rounds}")

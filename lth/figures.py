@@ -96,8 +96,13 @@ def _curves(curves: pd.DataFrame, title: str):
             if part.empty:
                 continue
             mean = part.groupby("iteration")["accuracy"].mean() * 100
-            ax.plot(mean.index, mean.values, color=cmap(i / max(1, len(chosen) - 1)), linewidth=1.1,
-                    label=f"{levels[round_]:.1f}%")
+            ax.plot(
+                mean.index,
+                mean.values,
+                color=cmap(i / max(1, len(chosen) - 1)),
+                linewidth=1.1,
+                label=f"{levels[round_]:.1f}%",
+            )
         ax.set_title(f"{STYLE[variant]['label']}")
         ax.set_xlabel("training iterations")
         ax.legend(fontsize=7, title="remaining", title_fontsize=7)
@@ -116,7 +121,11 @@ def render(summary: pd.DataFrame, curves: pd.DataFrame | None, outdir: str | os.
     """Write accuracy, early_stop and curves figures (PNG and PDF) into ``outdir``. Without
     ``curves`` (a recorded run whose per-evaluation table was not kept) the curves figure is left out."""
     outdir = Path(outdir)
-    _save(_metric_vs_sparsity(summary, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100), outdir, "accuracy")
+    _save(
+        _metric_vs_sparsity(summary, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100),
+        outdir,
+        "accuracy",
+    )
     _save(_metric_vs_sparsity(summary, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "early_stop")
     if curves is not None:
         _save(_curves(curves, title), outdir, "curves")
@@ -137,7 +146,9 @@ def _instability_paths(paths: pd.DataFrame, title: str):
             stats = part[part["k"] == k].groupby("alpha")["error"].agg(["mean", "std"]).fillna(0.0) * 100
             color = cmap(i / max(1, len(ks)))
             ax.plot(stats.index, stats["mean"], color=color, linewidth=1.2, label=f"k = {k}")
-            ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=color, alpha=0.2)
+            ax.fill_between(
+                stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=color, alpha=0.2
+            )
         remaining = part["weights_remaining"].mean() * 100
         ax.set_title(f"{remaining:.1f}% remaining" + (" (dense)" if round_ == 0 else ""))
         ax.set_xlabel("interpolation α")
@@ -178,8 +189,16 @@ def _instability_vs_k(table: pd.DataFrame, threshold: float, title: str):
     for i, round_ in enumerate(rounds):
         part = test[test["round"] == round_]
         stats = part.groupby("k")["instability"].agg(["mean", "std"]).fillna(0.0) * 100
-        ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], marker="o", markersize=3, capsize=2,
-                    color=cmap(i / max(1, len(rounds) - 1)), label=_round_label(part, round_))
+        ax.errorbar(
+            stats.index,
+            stats["mean"],
+            yerr=stats["std"],
+            marker="o",
+            markersize=3,
+            capsize=2,
+            color=cmap(i / max(1, len(rounds) - 1)),
+            label=_round_label(part, round_),
+        )
     ax.axhline(threshold * 100, color="gray", linestyle="--", linewidth=0.8, label=f"stable below {threshold * 100:g}%")
     _k_axis(ax, test["k"])
     ax.set_ylabel("instability: test error rise (%)")
@@ -191,8 +210,15 @@ def _instability_vs_k(table: pd.DataFrame, threshold: float, title: str):
 def _min_max_bars(ax, frame: pd.DataFrame, column: str, scale: float, **style) -> None:
     """Mean over trials against k, error bars from the minimum to the maximum (LTH style)."""
     stats = frame.groupby("k")[column].agg(["mean", "min", "max"]) * scale
-    ax.errorbar(stats.index, stats["mean"], yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
-                marker="o", markersize=3, capsize=2, **style)
+    ax.errorbar(
+        stats.index,
+        stats["mean"],
+        yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
+        marker="o",
+        markersize=3,
+        capsize=2,
+        **style,
+    )
 
 
 def _imp_rewinding_vs_k(table: pd.DataFrame, imp: pd.DataFrame, threshold: float, title: str):
@@ -207,7 +233,9 @@ def _imp_rewinding_vs_k(table: pd.DataFrame, imp: pd.DataFrame, threshold: float
     dense = imp[imp["round"] == 0].drop_duplicates("trial")["final_test_accuracy"] * 100
     if not dense.empty:
         left.axhspan(dense.min(), dense.max(), color="gray", alpha=0.15, linewidth=0)
-        left.axhline(dense.mean(), color="gray", linestyle="--", linewidth=1, label=f"dense network ({dense.mean():.2f}%)")
+        left.axhline(
+            dense.mean(), color="gray", linestyle="--", linewidth=1, label=f"dense network ({dense.mean():.2f}%)"
+        )
     for round_ in sparse:
         part = imp[imp["round"] == round_]
         _min_max_bars(left, part, "final_test_accuracy", 100, color=colors[round_], label=_round_label(part, round_))
@@ -217,7 +245,9 @@ def _imp_rewinding_vs_k(table: pd.DataFrame, imp: pd.DataFrame, threshold: float
         part = test[test["round"] == round_]
         style = dict(color="gray", linestyle="--") if round_ == 0 else dict(color=colors.get(round_, "black"))
         _min_max_bars(right, part, "instability", 100, label=_round_label(part, round_), **style)
-    right.axhline(threshold * 100, color="gray", linestyle=":", linewidth=0.8, label=f"stable below {threshold * 100:g}%")
+    right.axhline(
+        threshold * 100, color="gray", linestyle=":", linewidth=0.8, label=f"stable below {threshold * 100:g}%"
+    )
     right.set_ylabel("instability: test error rise (%)")
     right.set_title("its instability (copies from mask ⊙ θ_k)", fontsize=8)
     for ax in (left, right):
@@ -227,8 +257,14 @@ def _imp_rewinding_vs_k(table: pd.DataFrame, imp: pd.DataFrame, threshold: float
     return fig
 
 
-def render_instability(paths: pd.DataFrame | None, table: pd.DataFrame, imp: pd.DataFrame | None,
-                       outdir: str | os.PathLike, title: str, threshold: float = 0.02) -> None:
+def render_instability(
+    paths: pd.DataFrame | None,
+    table: pd.DataFrame,
+    imp: pd.DataFrame | None,
+    outdir: str | os.PathLike,
+    title: str,
+    threshold: float = 0.02,
+) -> None:
     """Write instability_paths, instability_vs_k and imp_rewinding_vs_k (PNG and PDF) into ``outdir``;
     a figure whose table is None (``paths``, ``imp``: not kept for a recorded run) is left out."""
     outdir = Path(outdir)
@@ -251,12 +287,19 @@ def text_colour(rgba) -> str:
 def render_structure(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> None:
     """Heatmaps (layers × rounds, mean over trials): Spearman of magnitudes with the next round and with
     the final round, and the Jaccard overlap of consecutive masks."""
-    panels = [("consecutive", "spearman", "Spearman ρ of |w|, round r vs r+1"),
-              ("final", "spearman", "Spearman ρ of |w|, round r vs final"),
-              ("consecutive", "jaccard", "mask Jaccard, round r vs r+1")]
+    panels = [
+        ("consecutive", "spearman", "Spearman ρ of |w|, round r vs r+1"),
+        ("final", "spearman", "Spearman ρ of |w|, round r vs final"),
+        ("consecutive", "jaccard", "mask Jaccard, round r vs r+1"),
+    ]
     layers = list(dict.fromkeys(table["layer"]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels) + 1.0, 0.6 * len(layers) + 1.6),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(4.0 * len(panels) + 1.0, 0.6 * len(layers) + 1.6),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for i, (ax, (comparison, column, label)) in enumerate(zip(axes[0], panels)):
         part = table[table["comparison"] == comparison]
         grid = part.pivot_table(index="layer", columns="round_a", values=column, aggfunc="mean").reindex(layers)
@@ -296,19 +339,33 @@ def _sweep_overlay(table: pd.DataFrame, column: str, ylabel: str, title: str, sc
             rows = part[part["variant"] == variant]
             if rows.empty:
                 continue
-            stats = rows.groupby("round").agg(x=("weights_remaining", "mean"), mean=(column, "mean"),
-                                              lo=(column, "min"), hi=(column, "max"))
+            stats = rows.groupby("round").agg(
+                x=("weights_remaining", "mean"), mean=(column, "mean"), lo=(column, "min"), hi=(column, "max")
+            )
             x = stats["x"] * 100
             xs.extend(x)
             mean, lo, hi = stats["mean"] * scale, stats["lo"] * scale, stats["hi"] * scale
             label = f"{member['sweep_key'].split('.')[-1]} = {member['sweep_value']}" if variant == "ticket" else None
-            ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], color=color, linestyle=style, marker="o" if variant == "ticket" else "s",
-                        markersize=3, capsize=2, linewidth=1.2, label=label)
+            ax.errorbar(
+                x,
+                mean,
+                yerr=[mean - lo, hi - mean],
+                color=color,
+                linestyle=style,
+                marker="o" if variant == "ticket" else "s",
+                markersize=3,
+                capsize=2,
+                linewidth=1.2,
+                label=label,
+            )
     _percent_axis(ax, xs)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=8)
-    ax.legend(fontsize=7, title="solid: ticket; dashed: reinit" if (table["variant"] == "reinit").any() else None,
-              title_fontsize=7)
+    ax.legend(
+        fontsize=7,
+        title="solid: ticket; dashed: reinit" if (table["variant"] == "reinit").any() else None,
+        title_fontsize=7,
+    )
     return fig
 
 
@@ -317,22 +374,43 @@ def _sweep_vs_value(table: pd.DataFrame, title: str):
     at a few rounds, each trained with the same value (for train_fraction: at equal data)."""
     members = table.drop_duplicates("sweep_index").sort_values("sweep_index")
     tickets = table[table["variant"] == "ticket"]
-    common = sorted(set.intersection(*(set(tickets[tickets["sweep_index"] == i]["round"]) for i in members["sweep_index"])))
+    common = sorted(
+        set.intersection(*(set(tickets[tickets["sweep_index"] == i]["round"]) for i in members["sweep_index"]))
+    )
     rounds = [0] + _spread([r for r in common if r > 0], 4)
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.4))
     cmap = plt.get_cmap("plasma")
-    for ax, (column, ylabel, scale) in zip(axes, [("early_stop_test_accuracy", "test accuracy at early stop (%)", 100),
-                                                 ("early_stop_iteration", "early-stop iteration", 1)]):
+    for ax, (column, ylabel, scale) in zip(
+        axes,
+        [
+            ("early_stop_test_accuracy", "test accuracy at early stop (%)", 100),
+            ("early_stop_iteration", "early-stop iteration", 1),
+        ],
+    ):
         for i, round_ in enumerate(rounds):
             part = tickets[tickets["round"] == round_]
-            stats = part.groupby("sweep_index").agg(mean=(column, "mean"), lo=(column, "min"), hi=(column, "max"),
-                                                    remaining=("weights_remaining", "mean"))
+            stats = part.groupby("sweep_index").agg(
+                mean=(column, "mean"), lo=(column, "min"), hi=(column, "max"), remaining=("weights_remaining", "mean")
+            )
             mean, lo, hi = stats["mean"] * scale, stats["lo"] * scale, stats["hi"] * scale
             spread = stats["remaining"].max() - stats["remaining"].min()
-            level = f"{stats['remaining'].mean() * 100:.1f}% remaining" if spread < 0.01 * stats["remaining"].mean() else f"round {round_}"
+            level = (
+                f"{stats['remaining'].mean() * 100:.1f}% remaining"
+                if spread < 0.01 * stats["remaining"].mean()
+                else f"round {round_}"
+            )
             label = "dense" if round_ == 0 else f"ticket, {level}"
-            ax.errorbar(stats.index, mean, yerr=[mean - lo, hi - mean], marker="o", markersize=3, capsize=2,
-                        color=cmap(i / max(1, len(rounds))), linestyle="--" if round_ == 0 else "-", label=label)
+            ax.errorbar(
+                stats.index,
+                mean,
+                yerr=[mean - lo, hi - mean],
+                marker="o",
+                markersize=3,
+                capsize=2,
+                color=cmap(i / max(1, len(rounds))),
+                linestyle="--" if round_ == 0 else "-",
+                label=label,
+            )
         ax.set_xticks(list(members["sweep_index"]), list(members["sweep_value"]))
         ax.set_xlabel(members["sweep_key"].iloc[0])
         ax.set_ylabel(ylabel)
@@ -345,8 +423,11 @@ def render_sweep(table: pd.DataFrame, outdir: str | os.PathLike, title: str) -> 
     """Write the sweep overlays (accuracy and early stop vs sparsity, one line per value; LTH
     appendix hyperparameter-figure style) and the metrics against the value (PNG and PDF)."""
     outdir = Path(outdir)
-    _save(_sweep_overlay(table, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100), outdir,
-          "sweep_accuracy")
+    _save(
+        _sweep_overlay(table, "early_stop_test_accuracy", "test accuracy at early stop (%)", title, 100),
+        outdir,
+        "sweep_accuracy",
+    )
     _save(_sweep_overlay(table, "early_stop_iteration", "early-stop iteration", title, 1), outdir, "sweep_early_stop")
     _save(_sweep_vs_value(table, title), outdir, "sweep_vs_value")
 
@@ -369,11 +450,18 @@ def _anatomy_init(hist: pd.DataFrame, stats: pd.DataFrame, title: str):
             part = hist[(hist["layer"] == layer) & (hist["round"] == round_)]
             mean = part.groupby(["bin_left", "bin_right"])["density"].mean().reset_index()
             centres = (mean["bin_left"] + mean["bin_right"]) / 2
-            ax.plot(centres, mean["density"], drawstyle="steps-mid", linewidth=1.0,
-                    color=cmap(i / max(1, len(rounds) - 1)), label=f"{remaining[round_]:.1f}%")
+            ax.plot(
+                centres,
+                mean["density"],
+                drawstyle="steps-mid",
+                linewidth=1.0,
+                color=cmap(i / max(1, len(rounds) - 1)),
+                label=f"{remaining[round_]:.1f}%",
+            )
         near = stats[stats["layer"] == layer].groupby("round")["near_zero_fraction"].mean()
-        ax.set_title(f"{layer}\n|θ| < σ/2: {near[rounds[0]] * 100:.0f}% → {near[rounds[-1]] * 100:.0f}% of survivors",
-                     fontsize=8)
+        ax.set_title(
+            f"{layer}\n|θ| < σ/2: {near[rounds[0]] * 100:.0f}% → {near[rounds[-1]] * 100:.0f}% of survivors", fontsize=8
+        )
         ax.set_xlabel("initial value θ")
         ax.legend(fontsize=6, title="remaining", title_fontsize=6)
     axes[0][0].set_ylabel("density of surviving weights")
@@ -393,8 +481,13 @@ def _anatomy_units(units: pd.DataFrame, stats: pd.DataFrame, title: str):
             for i, round_ in enumerate(rounds):
                 part = units[(units["layer"] == layer) & (units["round"] == round_) & (units["direction"] == direction)]
                 mean = part.groupby("rank")["fraction"].mean() * 100
-                ax.plot(mean.index, mean.values, color=cmap(i / max(1, len(rounds) - 1)), linewidth=1.0,
-                        label=f"{remaining[round_]:.1f}%")
+                ax.plot(
+                    mean.index,
+                    mean.values,
+                    color=cmap(i / max(1, len(rounds) - 1)),
+                    linewidth=1.0,
+                    label=f"{remaining[round_]:.1f}%",
+                )
             ax.set_title(f"{layer}: {direction} per {what[:-1]}", fontsize=8)
             ax.set_xlabel(f"{what}, sorted")
         axes[row][0].set_ylabel(f"{direction} connections kept (%)")
@@ -412,15 +505,28 @@ def _anatomy_dead(stats: pd.DataFrame, title: str):
     mean = stats.groupby(["round", "layer"])[["in_units_no_outgoing", "in_units", "dead_units", "out_units"]].mean()
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     first = mean.xs(layers[0], level="layer")
-    ax.plot(remaining[first.index], first["in_units_no_outgoing"] / first["in_units"] * 100, marker="o", markersize=3,
-            color="gray", linestyle="--", label=f"inputs of {layers[0]} unused")
+    ax.plot(
+        remaining[first.index],
+        first["in_units_no_outgoing"] / first["in_units"] * 100,
+        marker="o",
+        markersize=3,
+        color="gray",
+        linestyle="--",
+        label=f"inputs of {layers[0]} unused",
+    )
     cmap = plt.get_cmap("tab10")
     for i, layer in enumerate(layers):
         part = mean.xs(layer, level="layer")
         if part["dead_units"].isna().all():
             continue
-        ax.plot(remaining[part.index], part["dead_units"] / part["out_units"] * 100, marker="o", markersize=3,
-                color=cmap(i), label=f"outputs of {layer} dead")
+        ax.plot(
+            remaining[part.index],
+            part["dead_units"] / part["out_units"] * 100,
+            marker="o",
+            markersize=3,
+            color=cmap(i),
+            label=f"outputs of {layer} dead",
+        )
     _percent_axis(ax, list(remaining))
     ax.set_ylim(0, max(1.0, ax.get_ylim()[1]))  # a share: never below 0, not a sliver around 0 when none is cut
     ax.set_ylabel("units cut off (%)")
@@ -429,8 +535,9 @@ def _anatomy_dead(stats: pd.DataFrame, title: str):
     return fig
 
 
-def render_anatomy(stats: pd.DataFrame, hist: pd.DataFrame | None, units: pd.DataFrame | None,
-                   outdir: str | os.PathLike, title: str) -> None:
+def render_anatomy(
+    stats: pd.DataFrame, hist: pd.DataFrame | None, units: pd.DataFrame | None, outdir: str | os.PathLike, title: str
+) -> None:
     """Write anatomy_init, anatomy_units and anatomy_dead (PNG and PDF) into ``outdir``; a figure
     whose table is None (not kept for a recorded run: they are large) is left out."""
     outdir = Path(outdir)

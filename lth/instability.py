@@ -47,7 +47,9 @@ def alphas(n: int = PAPER_POINTS) -> list[float]:
     return [float(a) for a in np.linspace(0.0, 1.0, n)]
 
 
-def interpolate(weights_a: dict[str, torch.Tensor], weights_b: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
+def interpolate(
+    weights_a: dict[str, torch.Tensor], weights_b: dict[str, torch.Tensor], alpha: float
+) -> dict[str, torch.Tensor]:
     """(1-α)·a + α·b for every float tensor; non-float buffers (e.g. BatchNorm's num_batches_tracked) from a."""
     if set(weights_a) != set(weights_b):
         only = sorted(set(weights_a) ^ set(weights_b))
@@ -56,7 +58,9 @@ def interpolate(weights_a: dict[str, torch.Tensor], weights_b: dict[str, torch.T
     for name, a in weights_a.items():
         b = weights_b[name]
         if a.shape != b.shape:
-            raise LthError(f"interpolate: '{name}' has shape {tuple(a.shape)} in one network and {tuple(b.shape)} in the other")
+            raise LthError(
+                f"interpolate: '{name}' has shape {tuple(a.shape)} in one network and {tuple(b.shape)} in the other"
+            )
         if torch.is_floating_point(a):
             out[name] = (1.0 - alpha) * a + alpha * b.to(a.device, a.dtype)
         else:
@@ -136,7 +140,9 @@ def error_along_path(
     if has_bn:
         bn_split = bn_split if bn_split is not None else splits_by_name.get("train")
         if bn_split is None:
-            raise LthError("error_along_path: the model has BatchNorm; pass bn_split or a 'train' split to recompute its statistics")
+            raise LthError(
+                "error_along_path: the model has BatchNorm; pass bn_split or a 'train' split to recompute its statistics"
+            )
     saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
     was_training = model.training
     rows = []
@@ -167,7 +173,9 @@ def instability(frame: pd.DataFrame, split: str, metric: str = "error") -> float
     for alpha in (0.0, 1.0):
         at = rows.loc[rows["alpha"] == alpha, metric]
         if at.empty:
-            raise LthError(f"instability: split '{split}' has no row at alpha {alpha} (the path must include both endpoints)")
+            raise LthError(
+                f"instability: split '{split}' has no row at alpha {alpha} (the path must include both endpoints)"
+            )
         ends.append(float(at.iloc[0]))
     return float(rows[metric].max()) - 0.5 * (ends[0] + ends[1])
 
@@ -192,6 +200,13 @@ def instability_table(paths: pd.DataFrame, threshold: float = STABLE_THRESHOLD) 
         group = dict(zip(keys + ["split"], group))
         value = instability(frame, group["split"])
         ends = frame.loc[frame["alpha"].isin([0.0, 1.0]), "error"]
-        rows.append({**group, "instability": value, "endpoint_error": float(ends.mean()),
-                     "max_error": float(frame["error"].max()), "stable": is_stable(value, threshold)})
+        rows.append(
+            {
+                **group,
+                "instability": value,
+                "endpoint_error": float(ends.mean()),
+                "max_error": float(frame["error"].max()),
+                "stable": is_stable(value, threshold),
+            }
+        )
     return pd.DataFrame(rows)

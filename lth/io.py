@@ -17,8 +17,8 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from lth.errors import DamagedFile, LthError
 
@@ -121,7 +121,9 @@ def read_json_object(path: str | os.PathLike, what: str = "JSON file") -> dict:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LthError(f"{what} '{path}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise LthError(
+            f"{what} '{path}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
     if not isinstance(value, dict):
         raise LthError(f"{what} '{path}' holds a JSON {type(value).__name__}, not an object")
     return value

@@ -96,7 +96,11 @@ def check_compatible(weights: dict[str, torch.Tensor], mask: Mask, where: str = 
 
 
 def prune_layerwise(
-    weights: dict[str, torch.Tensor], mask: Mask, rates: dict[str, float], *, inverse: bool = False,
+    weights: dict[str, torch.Tensor],
+    mask: Mask,
+    rates: dict[str, float],
+    *,
+    inverse: bool = False,
     generator: torch.Generator | None = None,
 ) -> Mask:
     """Remove, in each layer, the ``rates[layer]`` fraction of its surviving weights of smallest |w|
@@ -112,8 +116,14 @@ def prune_layerwise(
 
 
 def prune_global(
-    weights: dict[str, torch.Tensor], mask: Mask, rate: float, layers: list[str] | None = None, *,
-    keep: int | None = None, inverse: bool = False, generator: torch.Generator | None = None,
+    weights: dict[str, torch.Tensor],
+    mask: Mask,
+    rate: float,
+    layers: list[str] | None = None,
+    *,
+    keep: int | None = None,
+    inverse: bool = False,
+    generator: torch.Generator | None = None,
 ) -> Mask:
     """Remove the ``rate`` fraction of all surviving weights in ``layers`` (default: all) pooled
     (or keep exactly ``keep`` of them; ``inverse`` and ``generator`` as in `prune_layerwise`).
@@ -144,8 +154,15 @@ def pooled_layers(model: nn.Module, spec) -> list[str]:
 
 
 def prune(
-    model: nn.Module, weights: dict[str, torch.Tensor], mask: Mask, spec, round_: int | None = None, *,
-    inverse: bool = False, generator: torch.Generator | None = None, oneshot_rounds: int | None = None,
+    model: nn.Module,
+    weights: dict[str, torch.Tensor],
+    mask: Mask,
+    spec,
+    round_: int | None = None,
+    *,
+    inverse: bool = False,
+    generator: torch.Generator | None = None,
+    oneshot_rounds: int | None = None,
 ) -> Mask:
     """One round of magnitude pruning as the `PruneSpec` says (layerwise or global).
 
@@ -231,7 +248,11 @@ def apply(weights: dict[str, torch.Tensor], mask: Mask) -> dict[str, torch.Tenso
 
 
 def prune_to_counts(
-    weights: dict[str, torch.Tensor], mask: Mask, keep: dict[str, int], *, inverse: bool = False,
+    weights: dict[str, torch.Tensor],
+    mask: Mask,
+    keep: dict[str, int],
+    *,
+    inverse: bool = False,
     generator: torch.Generator | None = None,
 ) -> Mask:
     """Keep, in each layer, the ``keep[layer]`` surviving weights of largest |w| (ties: lower index;
@@ -254,7 +275,9 @@ def prune_to_counts(
     return new
 
 
-def oneshot_counts(model: nn.Module, spec, rounds: int, weights: dict[str, torch.Tensor] | None = None) -> dict[str, int]:
+def oneshot_counts(
+    model: nn.Module, spec, rounds: int, weights: dict[str, torch.Tensor] | None = None
+) -> dict[str, int]:
     """Per-layer weights to keep so that one-shot pruning matches ``rounds`` rounds of ``spec``.
 
     Rounding: the counts are those of the iterative schedule itself, ``survivors(N, p, rounds)``

@@ -22,8 +22,9 @@ def report_requested(argv: list[str]) -> bool:
     return asked and "--report-after-run" not in argv
 
 
-def missing_results(targets: list[str], configfiles: list[str | os.PathLike], configs: Path,
-                    workdir: Path = Path(".")) -> str | None:
+def missing_results(
+    targets: list[str], configfiles: list[str | os.PathLike], configs: Path, workdir: Path = Path(".")
+) -> str | None:
     """None when every target but the PDFs (which no report shows) exists under ``workdir``, else the
     message: the config the report was built for, the first missing result, the runs ``results/``
     holds and the files of ``configs`` (a folder of config files) whose `run:` names them."""
@@ -40,8 +41,10 @@ def missing_results(targets: list[str], configfiles: list[str | os.PathLike], co
         named = f" (run by {', '.join(f'configs/{p.name}' for p in matching)})" if matching else ""
         message += f" results/ holds: {', '.join(runs)}{named}."
     example = f"configs/{matching[0].name}" if matching else "<the run's config file>"
-    return (f"{message} Build the report with the config files of the run, e.g. "
-            f"snakemake --report results/report.html --configfile {example}")
+    return (
+        f"{message} Build the report with the config files of the run, e.g. "
+        f"snakemake --report results/report.html --configfile {example}"
+    )
 
 
 def _run_of(path: Path) -> list[str]:

@@ -53,8 +53,9 @@ def _minutes(seconds: float, attempt: int) -> int:
     return (STARTUP_MINUTES + math.ceil(seconds / 60)) * max(attempt, 1)
 
 
-def training_minutes(model: str, device: str, iterations: int, batch_size: int, eval_every: int,
-                     validation_size: int, attempt: int = 1) -> int:
+def training_minutes(
+    model: str, device: str, iterations: int, batch_size: int, eval_every: int, validation_size: int, attempt: int = 1
+) -> int:
     """Time limit of a job that trains ``iterations`` steps and evaluates the validation and test
     sets every ``eval_every`` of them."""
     evaluations = iterations // eval_every + 2

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -94,9 +95,7 @@ class Spec:
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(data) - set(names))
         if unknown:
-            raise LthError(
-                f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(names))})"
-            )
+            raise LthError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(sorted(names))})")
         values = {k: _check_type(v, hints[k], f"{where}.{k}") for k, v in data.items()}
         obj = cls(**values)
         obj.validate(where)
@@ -266,7 +265,7 @@ class PruneSpec(Spec):
     target_remaining: float | None = None
 
     @classmethod
-    def from_dict(cls, data, where: str | None = None) -> "PruneSpec":
+    def from_dict(cls, data, where: str | None = None) -> PruneSpec:
         """Parse as `Spec.from_dict`, then derive the per-round rate from ``target_remaining``.
 
         ``target_remaining`` and an explicit ``rate`` (or ``output_rate``/``conv_rate``) are
@@ -305,8 +304,10 @@ class PruneSpec(Spec):
 
     def inert(self) -> dict[str, str]:
         if self.rounds == 0:
-            return {key: "with rounds: 0 (nothing is pruned)"
-                    for key in ("strategy", "rate", "output_rate", "conv_rate", "mode", "exclude")}
+            return {
+                key: "with rounds: 0 (nothing is pruned)"
+                for key in ("strategy", "rate", "output_rate", "conv_rate", "mode", "exclude")
+            }
         inert = {}
         if self.strategy == "global":
             reason = "with strategy: global (one rate for all pooled weights)"
@@ -352,7 +353,9 @@ class InstabilitySpec(Spec):
 
     def validate(self, where: str) -> None:
         if not self.rewind_iterations or any(k < 0 for k in self.rewind_iterations):
-            raise LthError(f"{where}.rewind_iterations: need one or more iterations >= 0, got {list(self.rewind_iterations)}")
+            raise LthError(
+                f"{where}.rewind_iterations: need one or more iterations >= 0, got {list(self.rewind_iterations)}"
+            )
         if not self.rounds or any(r < 0 for r in self.rounds):
             raise LthError(f"{where}.rounds: need one or more rounds >= 0, got {list(self.rounds)}")
         if self.points < 2:

@@ -114,7 +114,9 @@ def structure_table(states: list[tuple[int, dict[str, torch.Tensor], Mask]]) -> 
         rho = magnitude_spearman(wa, wb, ma, mb)
         overlap = mask_overlap(ma, mb)
         for layer in ma:
-            rows.append((layer, ra, rb, comparison, rho[layer], overlap[layer]["jaccard"], overlap[layer]["kept_fraction"]))
+            rows.append(
+                (layer, ra, rb, comparison, rho[layer], overlap[layer]["jaccard"], overlap[layer]["kept_fraction"])
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -81,7 +81,13 @@ def collect(
 
 
 IMP_REWINDING_COLUMNS = [
-    "experiment", "trial", "round", "k", "weights_remaining", "final_test_accuracy", "early_stop_test_accuracy",
+    "experiment",
+    "trial",
+    "round",
+    "k",
+    "weights_remaining",
+    "final_test_accuracy",
+    "early_stop_test_accuracy",
     "early_stop_iteration",
 ]
 
@@ -110,7 +116,9 @@ def imp_rewinding_table(sidecars: list[str | os.PathLike], ks: list[int]) -> pd.
 def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
     order = {v: i for i, v in enumerate(ORDER)}
     keys = ["experiment", "round", "variant", "trial"] + (extra or [])
-    return frame.sort_values(keys, key=lambda col: col.map(order) if col.name == "variant" else col).reset_index(drop=True)
+    return frame.sort_values(keys, key=lambda col: col.map(order) if col.name == "variant" else col).reset_index(
+        drop=True
+    )
 
 
 def combine_sweep(summaries: list[pd.DataFrame], key: str, labels: dict[str, str]) -> pd.DataFrame:

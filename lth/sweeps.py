@@ -26,8 +26,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Collection, Mapping
+from typing import Any
 
 from lth.errors import LthError
 from lth.experiment import KEYS, Experiment

@@ -145,9 +145,13 @@ def train(
         raise LthError(f"start iteration {start_iteration} is outside the budget of {spec.iterations} iterations")
     outside = [k for k in save_at if not start_iteration <= k <= spec.iterations]
     if outside:
-        raise LthError(f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}")
+        raise LthError(
+            f"save_at iteration {outside[0]} is outside this run's iterations {start_iteration}..{spec.iterations}"
+        )
     if spec.augment and len(splits.info.input_shape) != 3:
-        raise LthError(f"train.augment: random crops and flips need image data, {splits.info.name} has input shape {splits.info.input_shape}")
+        raise LthError(
+            f"train.augment: random crops and flips need image data, {splits.info.name} has input shape {splits.info.input_shape}"
+        )
     black = splits.info.black(device) if spec.augment else None  # augmentation's padding
     steps_per_epoch = n_train // batch  # the last incomplete batch of an epoch is dropped
     optimizer = make_optimizer(spec, list(params.values()))
@@ -181,7 +185,11 @@ def train(
                 rows.append((iteration, name, loss, acc))
             log.info(
                 "iteration %d/%d  val loss %.4f acc %.4f  test acc %.4f",
-                iteration, spec.iterations, rows[-2][2], rows[-2][3], rows[-1][3],
+                iteration,
+                spec.iterations,
+                rows[-2][2],
+                rows[-2][3],
+                rows[-1][3],
             )
 
     train_x, train_y = splits.train.x, splits.train.y

@@ -31,7 +31,9 @@ def unit_scores(w_in: torch.Tensor, w_out: torch.Tensor, heuristic: str) -> torc
     if heuristic not in UNIT_HEURISTICS:
         raise LthError(f"unknown unit-pruning heuristic '{heuristic}' (allowed: {', '.join(UNIT_HEURISTICS)})")
     if w_in.shape[-2] != w_out.shape[-1] or w_in.shape[:-2] != w_out.shape[:-2]:
-        raise LthError(f"unit_scores: incoming weights {tuple(w_in.shape)} and outgoing {tuple(w_out.shape)} do not share units")
+        raise LthError(
+            f"unit_scores: incoming weights {tuple(w_in.shape)} and outgoing {tuple(w_out.shape)} do not share units"
+        )
     incoming = w_in.detach().double().abs().sum(-1)
     outgoing = w_out.detach().double().abs().sum(-2)
     return {"input": incoming, "output": outgoing, "product": incoming * outgoing}[heuristic]

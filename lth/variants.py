@@ -36,22 +36,51 @@ class Variant:
 
 # Display order: summary rows, figure lines and legends follow this order.
 VARIANTS = (
-    Variant("ticket", "ticket", "winning ticket (rewind)", dict(color="tab:blue", marker="o"),
-            family="iterative", rewound=True),
-    Variant("oneshot", "ticket", "one-shot ticket", dict(color="tab:purple", marker="D", linestyle="-"),
-            family="oneshot", rewound=True),
+    Variant(
+        "ticket",
+        "ticket",
+        "winning ticket (rewind)",
+        dict(color="tab:blue", marker="o"),
+        family="iterative",
+        rewound=True,
+    ),
+    Variant(
+        "oneshot",
+        "ticket",
+        "one-shot ticket",
+        dict(color="tab:purple", marker="D", linestyle="-"),
+        family="oneshot",
+        rewound=True,
+    ),
     Variant("reinit", "control", "random reinit", dict(color="tab:orange", marker="s", linestyle="--")),
     Variant("shuffle", "control", "shuffled ticket", dict(color="tab:green", marker="^", linestyle="-.")),
     Variant("random", "control", "random pruning", dict(color="tab:red", marker="v", linestyle=":")),
     # finetune: prune, then keep training the trained weights (no rewind; Han et al. 2015).
-    Variant("finetune", "ablation", "fine-tuned, no rewind", dict(color="tab:brown", marker="P", linestyle="-"),
-            family="finetune"),
+    Variant(
+        "finetune",
+        "ablation",
+        "fine-tuned, no rewind",
+        dict(color="tab:brown", marker="P", linestyle="-"),
+        family="finetune",
+    ),
     # inverse: prune the largest magnitudes instead of the smallest.
-    Variant("inverse", "ablation", "inverse pruning", dict(color="tab:pink", marker="X", linestyle="--"),
-            family="inverse", rewound=True),
+    Variant(
+        "inverse",
+        "ablation",
+        "inverse pruning",
+        dict(color="tab:pink", marker="X", linestyle="--"),
+        family="inverse",
+        rewound=True,
+    ),
     # clamped: train with |w| clipped to `clamp` × the layer's init std, then prune by magnitude.
-    Variant("clamped", "ablation", "clamped training", dict(color="tab:olive", marker="h", linestyle="-."),
-            family="clamped", rewound=True),
+    Variant(
+        "clamped",
+        "ablation",
+        "clamped training",
+        dict(color="tab:olive", marker="h", linestyle="-."),
+        family="clamped",
+        rewound=True,
+    ),
 )
 BY_NAME = {v.name: v for v in VARIANTS}
 ORDER = tuple(BY_NAME)

@@ -33,10 +33,24 @@ torch.set_num_threads(THREADS)
 # Folder and files each real dataset needs under the data root (checked before preparing, so that a
 # partial data folder skips instead of trying to download).
 RAW_FILES = {
-    "mnist": ("MNIST/raw", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]),
-    "fashion_mnist": ("FashionMNIST/raw", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                                       "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]),
+    "mnist": (
+        "MNIST/raw",
+        [
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ],
+    ),
+    "fashion_mnist": (
+        "FashionMNIST/raw",
+        [
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ],
+    ),
     "cifar10_subset": ("cifar10-subset", ["cifar10_exact_subset.npz"]),
 }
 
@@ -82,7 +96,9 @@ class Prepared:
             raw = self.root / folder
             missing = [n for n in names if not (raw / n).is_file()]
             if missing:
-                pytest.skip(f"real datasets not found at {self.root} (missing {raw.relative_to(self.root) / missing[0]}); set LTH_DATA_ROOT")
+                pytest.skip(
+                    f"real datasets not found at {self.root} (missing {raw.relative_to(self.root) / missing[0]}); set LTH_DATA_ROOT"
+                )
             mirror = self.workdir / "root" / raw.relative_to(self.root)
             mirror.mkdir(parents=True, exist_ok=True)
             for n in names:

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from conftest import random_weights
 
 from lth import checkpoint, masks, models
 from lth.cli import main
@@ -14,8 +15,6 @@ from lth.errors import LthError
 from lth.experiment import Experiment
 from lth.specs import ModelSpec, PruneSpec, TrainSpec
 from lth.training import train
-
-from conftest import random_weights
 
 
 def cli(*args) -> None:
@@ -31,7 +30,10 @@ def test_ablation_variants_and_config_errors():
     assert exp.variants(1) == ["ticket", "random", "finetune", "inverse", "clamped"]
     assert exp.clamp == 1.0 and exp.tie_seed(0, 1, "clamped") != exp.tie_seed(0, 2, "clamped")
     for cfg, message in [
-        ({"ablations": ["bogus"]}, r"^experiments\.x\.ablations: unknown ablation 'bogus' \(allowed: finetune, inverse, clamped\)"),
+        (
+            {"ablations": ["bogus"]},
+            r"^experiments\.x\.ablations: unknown ablation 'bogus' \(allowed: finetune, inverse, clamped\)",
+        ),
         ({"ablations": ["inverse", "inverse"]}, r"^experiments\.x\.ablations: each ablation at most once"),
         ({"clamp": 0}, r"^experiments\.x\.clamp: expected a positive number"),
         ({"clamp": "big"}, r"^experiments\.x\.clamp: expected a positive number"),
@@ -59,9 +61,11 @@ def test_target_derives_the_rate_and_excludes_explicit_rates():
 
 
 def test_summary_shows_the_derived_rate():
-    exp = Experiment.from_config("x", {"dataset": "mnist", "model": {"name": "mlp"}, "train": {},
-                                       "prune": {"target_remaining": 0.1, "rounds": 10}})
-    assert exp.summary_columns() == {"prune_rate": 1 - 0.1 ** 0.1, "prune_target_remaining": 0.1, "train_fraction": 1.0}
+    exp = Experiment.from_config(
+        "x",
+        {"dataset": "mnist", "model": {"name": "mlp"}, "train": {}, "prune": {"target_remaining": 0.1, "rounds": 10}},
+    )
+    assert exp.summary_columns() == {"prune_rate": 1 - 0.1**0.1, "prune_target_remaining": 0.1, "train_fraction": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -72,7 +76,9 @@ def test_summary_shows_the_derived_rate():
         ((69,), (2,), 0.9, 30),  # 138-weight layers: compounding p·n rounding drifts by 13 weights here
     ],
 )
-def test_target_schedule_reaches_the_target_within_one_weight_per_layer(make_model, hidden, input_shape, target, rounds):
+def test_target_schedule_reaches_the_target_within_one_weight_per_layer(
+    make_model, hidden, input_shape, target, rounds
+):
     model = make_model(hidden=hidden, input_shape=input_shape, num_classes=2 if input_shape == (2,) else 10)
     spec = PruneSpec.from_dict({"target_remaining": target, "rounds": rounds}, "prune")
     mask = masks.full_mask(model)
@@ -142,8 +148,20 @@ def test_inverse_flag_in_the_cli(tmp_path):
         assert w[m].max() < w[~m].min(), name
     assert checkpoint.load(out).provenance["inverse"] is True
     # global one-shot counts are split by plain magnitude order, so inverse/tie order are refused
-    rc = main(["prune", "--trained", str(init), "--prune", "{strategy: global, rate: 0.5}", "--oneshot-rounds", "1",
-               "--inverse", "--out", str(tmp_path / "oneshot.safetensors")])
+    rc = main(
+        [
+            "prune",
+            "--trained",
+            str(init),
+            "--prune",
+            "{strategy: global, rate: 0.5}",
+            "--oneshot-rounds",
+            "1",
+            "--inverse",
+            "--out",
+            str(tmp_path / "oneshot.safetensors"),
+        ]
+    )
     assert rc == 2 and not (tmp_path / "oneshot.safetensors").exists()
 
 
@@ -196,11 +214,41 @@ def test_clamping_keeps_weights_within_the_bound_after_every_step(xor_splits, ma
 
 def test_cli_clamp_bounds_each_layer_by_its_init_std(tmp_path, xor_file):
     init = tmp_path / "init.safetensors"
-    cli("init", "--model", "{name: mlp, hidden: [16], init: glorot_normal}", "--dataset", "xor", "--seed", 0, "--out", init)
+    cli(
+        "init",
+        "--model",
+        "{name: mlp, hidden: [16], init: glorot_normal}",
+        "--dataset",
+        "xor",
+        "--seed",
+        0,
+        "--out",
+        init,
+    )
     out = tmp_path / "trained.safetensors"
-    cli("train", "--data", xor_file, "--start", init, "--order-seed", 1, "--clamp", 0.5, "--validation-size", 1000,
-        "--train", "{lr: 0.05, batch_size: 50, iterations: 40, eval_every: 20}", "--metrics", tmp_path / "m.csv",
-        "--out", out, "--device", "cpu", "--threads", 1)
+    cli(
+        "train",
+        "--data",
+        xor_file,
+        "--start",
+        init,
+        "--order-seed",
+        1,
+        "--clamp",
+        0.5,
+        "--validation-size",
+        1000,
+        "--train",
+        "{lr: 0.05, batch_size: 50, iterations: 40, eval_every: 20}",
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        out,
+        "--device",
+        "cpu",
+        "--threads",
+        1,
+    )
     trained = checkpoint.load(out)
     bounds = trained.provenance["clamp"]["bounds"]
     assert bounds == {"hidden.0.weight": 0.5 * math.sqrt(2 / (2 + 16)), "output.weight": 0.5 * math.sqrt(2 / (16 + 2))}
@@ -214,9 +262,27 @@ def test_cli_clamp_bounds_each_layer_by_its_init_std(tmp_path, xor_file):
 def test_finetune_start_is_the_trained_weights_under_the_new_mask(tmp_path, xor_file):
     init, trained, mask, start = (tmp_path / f"{n}.safetensors" for n in ("init", "trained", "mask", "start"))
     cli("init", "--model", "{name: mlp, hidden: [16]}", "--dataset", "xor", "--seed", 0, "--out", init)
-    cli("train", "--data", xor_file, "--start", init, "--order-seed", 1, "--validation-size", 1000,
-        "--train", "{lr: 0.05, batch_size: 50, iterations: 30, eval_every: 10}", "--metrics", tmp_path / "m.csv",
-        "--out", trained, "--device", "cpu", "--threads", 1)
+    cli(
+        "train",
+        "--data",
+        xor_file,
+        "--start",
+        init,
+        "--order-seed",
+        1,
+        "--validation-size",
+        1000,
+        "--train",
+        "{lr: 0.05, batch_size: 50, iterations: 30, eval_every: 10}",
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        trained,
+        "--device",
+        "cpu",
+        "--threads",
+        1,
+    )
     cli("prune", "--trained", trained, "--prune", "{rate: 0.2}", "--round", 1, "--out", mask)
     cli("rewind", "--mask", mask, "--weights", trained, "--out", start)  # what rule finetune_start runs
     t, m, s, theta0 = (checkpoint.load(p) for p in (trained, mask, start, init))

@@ -86,16 +86,46 @@ def test_cli_anatomy_of_pruned_lenet(tmp_path, lenet):
     """Two rounds of layerwise magnitude pruning of θ₀ itself: survivors are the largest |θ₀|, so
     none lies near zero, and the tables and figures are written."""
     init = tmp_path / "init.safetensors"
-    cli("init", "--model", "{name: mlp, hidden: [300, 100]}", "--dataset", "mnist", "--seed", 0,
-        "--provenance", "{trial: 0, round: 0}", "--out", init)
+    cli(
+        "init",
+        "--model",
+        "{name: mlp, hidden: [300, 100]}",
+        "--dataset",
+        "mnist",
+        "--seed",
+        0,
+        "--provenance",
+        "{trial: 0, round: 0}",
+        "--out",
+        init,
+    )
     states = [init]
     for r in (1, 2):
         mask = tmp_path / f"mask{r}.safetensors"
         cli("prune", "--trained", states[-1], "--prune", "{rate: 0.5, output_rate: 0.5}", "--out", mask)
         states.append(tmp_path / f"start{r}.safetensors")
-        cli("rewind", "--mask", mask, "--weights", init, "--provenance", f"{{trial: 0, round: {r}}}", "--out", states[-1])
-    cli("anatomy", "--states", *states, "--out", tmp_path / "a.csv", "--hist", tmp_path / "h.csv",
-        "--units", tmp_path / "u.csv")
+        cli(
+            "rewind",
+            "--mask",
+            mask,
+            "--weights",
+            init,
+            "--provenance",
+            f"{{trial: 0, round: {r}}}",
+            "--out",
+            states[-1],
+        )
+    cli(
+        "anatomy",
+        "--states",
+        *states,
+        "--out",
+        tmp_path / "a.csv",
+        "--hist",
+        tmp_path / "h.csv",
+        "--units",
+        tmp_path / "u.csv",
+    )
     stats = pd.read_csv(tmp_path / "a.csv")
     final = stats[stats["round"] == 2].set_index("layer")
     theta0 = checkpoint.load(init).weights
@@ -106,8 +136,19 @@ def test_cli_anatomy_of_pruned_lenet(tmp_path, lenet):
         assert final.loc[name, "survivor_abs_mean"] == pytest.approx(kept.double().mean().item())
         assert final.loc[name, "near_zero_fraction"] == 0.0  # magnitude pruning of θ₀ keeps |θ₀| large
     assert stats[stats["round"] == 0]["near_zero_fraction"].between(0.35, 0.42).all()  # Gaussian: 38.3%
-    cli("plot-anatomy", "--stats", tmp_path / "a.csv", "--hist", tmp_path / "h.csv", "--units", tmp_path / "u.csv",
-        "--outdir", tmp_path / "fig", "--title", "t")
+    cli(
+        "plot-anatomy",
+        "--stats",
+        tmp_path / "a.csv",
+        "--hist",
+        tmp_path / "h.csv",
+        "--units",
+        tmp_path / "u.csv",
+        "--outdir",
+        tmp_path / "fig",
+        "--title",
+        "t",
+    )
     for stem in ("anatomy_init", "anatomy_units", "anatomy_dead"):
         assert (tmp_path / "fig" / f"{stem}.png").stat().st_size > 1000
 

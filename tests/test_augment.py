@@ -88,13 +88,19 @@ def test_augmented_training_is_bit_identical_to_drawing_at_every_step(monkeypatc
     for per_step in (False, True):
         if per_step:  # every batch drawn at its own step, as before, through the old crop_flip
             steps = iter(range(7, 20))
-            monkeypatch.setattr(lth.training, "crop_flip", lambda batch, _offsets, _flips, fill: old_crop_flip(
-                batch, torch.Generator().manual_seed(derive_seed(3, "augment", next(steps))), fill))
+            monkeypatch.setattr(
+                lth.training,
+                "crop_flip",
+                lambda batch, _offsets, _flips, fill: old_crop_flip(
+                    batch,
+                    torch.Generator().manual_seed(derive_seed(3, "augment", next(steps))),  # noqa: B023
+                    fill,
+                ),
+            )
         net = models.build(model_spec, (3, 6, 6), 4)
         models.initialise(net, model_spec, 0)
         weights.append(train(net, masks.full_mask(net), splits, spec, order_seed=3, start_iteration=7).weights)
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
-
 
 
 def test_augment_refuses_flat_inputs(xor_splits, make_model):

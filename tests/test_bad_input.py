@@ -59,11 +59,16 @@ def files(tmp_path_factory):
     """Good inputs to damage: XOR data, an MLP [8] θ₀ and its pruned mask, MLP [8] θ₀ on MNIST
     and Fashion-MNIST (same shapes), a Conv-2 θ₀ on CIFAR-10, a tiny Fashion-MNIST data file."""
     d = tmp_path_factory.mktemp("good")
-    f = {name: d / f"{name}.safetensors" for name in ("xor", "init", "mask", "mnist", "fashion", "conv2", "fashion_data")}
+    f = {
+        name: d / f"{name}.safetensors" for name in ("xor", "init", "mask", "mnist", "fashion", "conv2", "fashion_data")
+    }
     assert main(["data", "--dataset", "xor", "--root", str(d), "--out", str(f["xor"])]) == 0
-    for name, dataset, model in (("init", "xor", "{hidden: [8]}"), ("mnist", "mnist", "{hidden: [8]}"),
-                                 ("fashion", "fashion_mnist", "{hidden: [8]}"),
-                                 ("conv2", "cifar10", "{name: conv2, hidden: [8, 8]}")):
+    for name, dataset, model in (
+        ("init", "xor", "{hidden: [8]}"),
+        ("mnist", "mnist", "{hidden: [8]}"),
+        ("fashion", "fashion_mnist", "{hidden: [8]}"),
+        ("conv2", "cifar10", "{name: conv2, hidden: [8, 8]}"),
+    ):
         assert main(["init", "--model", model, "--dataset", dataset, "--seed", "0", "--out", str(f[name])]) == 0
     assert main(["prune", "--trained", str(f["init"]), "--prune", PRUNE, "--out", str(f["mask"])]) == 0
     tiny_data(f["fashion_data"], "fashion_mnist")
@@ -104,7 +109,12 @@ def good_tensors(src: Path) -> tuple[dict, dict]:
 # --- 1. sidecars ------------------------------------------------------------------------------------
 
 SIDECARS = {"truncated": '{"summary": {', "empty": "", "list": "[1, 2, 3]", "binary": "\x00\xff"}
-SIDECAR_DAMAGE = {"truncated": "not valid JSON", "empty": "is empty", "list": "holds a JSON list", "binary": "not UTF-8"}
+SIDECAR_DAMAGE = {
+    "truncated": "not valid JSON",
+    "empty": "is empty",
+    "list": "holds a JSON list",
+    "binary": "not UTF-8",
+}
 
 
 @pytest.mark.parametrize("kind", SIDECARS)
@@ -114,8 +124,21 @@ def test_broken_sidecar_names_it(capsys, files, tmp_path, kind, command):
     checkpoint.sidecar(state).write_text(SIDECARS[kind], encoding="latin-1")
     args = {
         "prune": ["--trained", state, "--prune", PRUNE, "--out", tmp_path / "o.safetensors"],
-        "train": ["--data", files["xor"], "--start", state, "--train", TRAIN, "--order-seed", 0, *RUNTIME,
-                  "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o.safetensors"],
+        "train": [
+            "--data",
+            files["xor"],
+            "--start",
+            state,
+            "--train",
+            TRAIN,
+            "--order-seed",
+            0,
+            *RUNTIME,
+            "--metrics",
+            tmp_path / "m.csv",
+            "--out",
+            tmp_path / "o.safetensors",
+        ],
         "evaluate": ["--weights", state, "--data", files["xor"], *RUNTIME],
         "structure": ["--trained", state, "--out", tmp_path / "o.csv"],
         "rewind": ["--weights", state, "--out", tmp_path / "o.safetensors"],
@@ -131,8 +154,19 @@ def test_summary_names_a_broken_training_sidecar_and_keeps_the_old_table(capsys,
     (tmp_path / "metrics.csv").write_text("iteration,split,loss,accuracy\n0,test,1.0,0.5\n")
     old = tmp_path / "summary.csv"
     old.write_text("experiment,trial\nx,0\n")
-    fails(capsys, "summarize", "--trained", bad, "--metrics", tmp_path / "metrics.csv", "--out", old,
-          "--curves", tmp_path / "curves.csv", culprits=[bad, SIDECAR_DAMAGE[kind]])
+    fails(
+        capsys,
+        "summarize",
+        "--trained",
+        bad,
+        "--metrics",
+        tmp_path / "metrics.csv",
+        "--out",
+        old,
+        "--curves",
+        tmp_path / "curves.csv",
+        culprits=[bad, SIDECAR_DAMAGE[kind]],
+    )
     assert old.read_text() == "experiment,trial\nx,0\n"
 
 
@@ -181,7 +215,11 @@ def _edit(tensors: dict, key: str, value) -> dict:
 TENSOR_CASES = {
     "float mask": ("masks/hidden.0.weight", lambda t: t.float() * 0.5, "not booleans"),
     "mask lacks a layer": ("masks/output.weight", lambda t: None, "'output.weight' is missing"),
-    "mask of a bias": ("masks/hidden.0.bias", lambda t: torch.ones(8, dtype=torch.bool), "'hidden.0.bias' is not a prunable"),
+    "mask of a bias": (
+        "masks/hidden.0.bias",
+        lambda t: torch.ones(8, dtype=torch.bool),
+        "'hidden.0.bias' is not a prunable",
+    ),
     "mask shape": ("masks/hidden.0.weight", lambda t: t[:4], "(4, 2)"),
     "NaN weight": ("weights/hidden.0.weight", lambda t: t.clone().fill_(float("nan")), "NaN"),
     "infinite weight": ("weights/output.weight", lambda t: t.clone().fill_(float("inf")), "infinite"),
@@ -210,12 +248,30 @@ def test_mask_of_another_dataset_or_model(capsys, files, tmp_path):
     mask = tmp_path / "fashion_mask.safetensors"
     assert main(["prune", "--trained", str(files["fashion"]), "--prune", PRUNE, "--out", str(mask)]) == 0
     for command in (["rewind"], ["control", "--kind", "shuffle", "--seed", "1"]):
-        fails(capsys, *command, "--mask", mask, "--weights", files["mnist"], "--out", tmp_path / "o.safetensors",
-              culprits=[mask, files["mnist"], "fashion_mnist", "is for mnist"])
+        fails(
+            capsys,
+            *command,
+            "--mask",
+            mask,
+            "--weights",
+            files["mnist"],
+            "--out",
+            tmp_path / "o.safetensors",
+            culprits=[mask, files["mnist"], "fashion_mnist", "is for mnist"],
+        )
     wide = tmp_path / "wide.safetensors"
     assert main(["init", "--model", "{hidden: [16]}", "--dataset", "xor", "--seed", "0", "--out", str(wide)]) == 0
-    fails(capsys, "rewind", "--mask", files["mask"], "--weights", wide, "--out", tmp_path / "o.safetensors",
-          culprits=[files["mask"], "'hidden.0.weight'", "(8, 2)", "(16, 2)"])
+    fails(
+        capsys,
+        "rewind",
+        "--mask",
+        files["mask"],
+        "--weights",
+        wide,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[files["mask"], "'hidden.0.weight'", "(8, 2)", "(16, 2)"],
+    )
     assert not (tmp_path / "o.safetensors").exists()
 
 
@@ -223,17 +279,72 @@ def test_mask_of_another_dataset_or_model(capsys, files, tmp_path):
 
 
 def test_network_on_another_dataset(capsys, files, tmp_path):
-    fails(capsys, "evaluate", "--weights", files["mnist"], "--data", files["fashion_data"], *RUNTIME,
-          culprits=[files["mnist"], files["fashion_data"], "fashion_mnist", "built for mnist"])
-    fails(capsys, "evaluate", "--weights", files["conv2"], "--data", files["xor"], *RUNTIME,
-          culprits=[files["conv2"], "holds xor", "cifar10"])
-    fails(capsys, "interpolate", "--a", files["mnist"], "--b", files["mnist"], "--data", files["fashion_data"],
-          "--out", tmp_path / "p.csv", *RUNTIME, culprits=[files["fashion_data"], "built for mnist"])
-    fails(capsys, "interpolate", "--a", files["mnist"], "--b", files["fashion"], "--data", files["fashion_data"],
-          "--out", tmp_path / "p.csv", *RUNTIME, culprits=[files["mnist"], files["fashion"], "fashion_mnist"])
-    fails(capsys, "train", "--data", files["xor"], "--start", files["mnist"], "--train", TRAIN, "--order-seed", 0,
-          *RUNTIME, "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o.safetensors",
-          culprits=[files["xor"], files["mnist"], "holds xor"])
+    fails(
+        capsys,
+        "evaluate",
+        "--weights",
+        files["mnist"],
+        "--data",
+        files["fashion_data"],
+        *RUNTIME,
+        culprits=[files["mnist"], files["fashion_data"], "fashion_mnist", "built for mnist"],
+    )
+    fails(
+        capsys,
+        "evaluate",
+        "--weights",
+        files["conv2"],
+        "--data",
+        files["xor"],
+        *RUNTIME,
+        culprits=[files["conv2"], "holds xor", "cifar10"],
+    )
+    fails(
+        capsys,
+        "interpolate",
+        "--a",
+        files["mnist"],
+        "--b",
+        files["mnist"],
+        "--data",
+        files["fashion_data"],
+        "--out",
+        tmp_path / "p.csv",
+        *RUNTIME,
+        culprits=[files["fashion_data"], "built for mnist"],
+    )
+    fails(
+        capsys,
+        "interpolate",
+        "--a",
+        files["mnist"],
+        "--b",
+        files["fashion"],
+        "--data",
+        files["fashion_data"],
+        "--out",
+        tmp_path / "p.csv",
+        *RUNTIME,
+        culprits=[files["mnist"], files["fashion"], "fashion_mnist"],
+    )
+    fails(
+        capsys,
+        "train",
+        "--data",
+        files["xor"],
+        "--start",
+        files["mnist"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[files["xor"], files["mnist"], "holds xor"],
+    )
     assert not (tmp_path / "p.csv").exists()
 
 
@@ -247,20 +358,76 @@ def test_unwritable_output_fails_before_training(capsys, files, tmp_path, which,
     paths = {"out": tmp_path / "o.safetensors", "metrics": tmp_path / "m.csv", "save-out": tmp_path / "s.safetensors"}
     paths[which] = blocker / "x"  # a folder that is a file
     monkeypatch.setattr("lth.training.train", lambda *a, **k: pytest.fail("trained before checking the outputs"))
-    fails(capsys, "train", "--data", files["xor"], "--start", files["init"], "--train", TRAIN, "--order-seed", 0,
-          *RUNTIME, "--save-at", 2, "--save-out", paths["save-out"], "--metrics", paths["metrics"],
-          "--out", paths["out"], culprits=[paths[which], "cannot write"])
-    fails(capsys, "train", "--data", files["xor"], "--start", files["init"], "--train", TRAIN, "--order-seed", 0,
-          *RUNTIME, "--metrics", tmp_path / "m.csv", "--out", tmp_path, culprits=[tmp_path, "is a folder"])
+    fails(
+        capsys,
+        "train",
+        "--data",
+        files["xor"],
+        "--start",
+        files["init"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--save-at",
+        2,
+        "--save-out",
+        paths["save-out"],
+        "--metrics",
+        paths["metrics"],
+        "--out",
+        paths["out"],
+        culprits=[paths[which], "cannot write"],
+    )
+    fails(
+        capsys,
+        "train",
+        "--data",
+        files["xor"],
+        "--start",
+        files["init"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path,
+        culprits=[tmp_path, "is a folder"],
+    )
 
 
 def test_unwritable_output_of_data_and_interpolate(capsys, files, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    fails(capsys, "data", "--dataset", "xor", "--root", tmp_path, "--out", blocker / "x.safetensors",
-          culprits=[blocker / "x.safetensors"])
-    fails(capsys, "interpolate", "--a", files["init"], "--b", files["init"], "--data", files["xor"],
-          "--out", blocker / "p.csv", *RUNTIME, culprits=[blocker / "p.csv"])
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "xor",
+        "--root",
+        tmp_path,
+        "--out",
+        blocker / "x.safetensors",
+        culprits=[blocker / "x.safetensors"],
+    )
+    fails(
+        capsys,
+        "interpolate",
+        "--a",
+        files["init"],
+        "--b",
+        files["init"],
+        "--data",
+        files["xor"],
+        "--out",
+        blocker / "p.csv",
+        *RUNTIME,
+        culprits=[blocker / "p.csv"],
+    )
 
 
 # --- 5. integrity: content hashes and `lth verify` ---------------------------------------------------
@@ -285,8 +452,17 @@ SAFETENSORS_DAMAGE = {
 def test_damaged_checkpoint_is_named_as_damaged(capsys, files, tmp_path, damage):
     state = copy_pair(files["mask"], tmp_path, "mask")
     SAFETENSORS_DAMAGE[damage](state)
-    fails(capsys, "rewind", "--mask", state, "--weights", files["init"], "--out", tmp_path / "o.safetensors",
-          culprits=[state, "is damaged", "lth prune", "snakemake --cores 1 --force"])
+    fails(
+        capsys,
+        "rewind",
+        "--mask",
+        state,
+        "--weights",
+        files["init"],
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[state, "is damaged", "lth prune", "snakemake --cores 1 --force"],
+    )
 
 
 @pytest.mark.parametrize("damage", ["truncated", "zero bytes", "random bytes", "huge header"])
@@ -295,14 +471,33 @@ def test_damaged_file_without_sidecar(capsys, files, tmp_path, damage):
     state = copy_pair(files["mask"], tmp_path, "mask")
     checkpoint.sidecar(state).unlink()
     SAFETENSORS_DAMAGE[damage](state)
-    fails(capsys, "prune", "--trained", state, "--prune", PRUNE, "--out", tmp_path / "o", culprits=[state, "not a safetensors"])
+    fails(
+        capsys,
+        "prune",
+        "--trained",
+        state,
+        "--prune",
+        PRUNE,
+        "--out",
+        tmp_path / "o",
+        culprits=[state, "not a safetensors"],
+    )
 
 
 def test_weights_without_sidecar(capsys, files, tmp_path):
     state = copy_pair(files["init"], tmp_path)
     checkpoint.sidecar(state).unlink()
-    fails(capsys, "prune", "--trained", state, "--prune", PRUNE, "--out", tmp_path / "o",
-          culprits=[state, "has no sidecar", checkpoint.sidecar(state)])
+    fails(
+        capsys,
+        "prune",
+        "--trained",
+        state,
+        "--prune",
+        PRUNE,
+        "--out",
+        tmp_path / "o",
+        culprits=[state, "has no sidecar", checkpoint.sidecar(state)],
+    )
 
 
 def test_sidecar_records_the_files_hash(files):
@@ -348,7 +543,9 @@ def test_verify_names_every_damaged_file_and_what_re_creates_it(capsys, files, t
     damaged = [line.split(" ", 2)[1].rstrip(":") for line in out.splitlines() if line.startswith("DAMAGED ")]
     expected = [tmp_path / "data" / "xor.safetensors", good["metrics"], orphan, rewind, good["mask"]]
     assert sorted(damaged) == sorted(str(p) for p in expected)
-    assert "has no sidecar" in out and "damaged: its SHA-256" in out and "line 3 has 2 fields" in out and "is not" in out
+    assert (
+        "has no sidecar" in out and "damaged: its SHA-256" in out and "line 3 has 2 fields" in out and "is not" in out
+    )
     assert f"snakemake --cores 1 --force {' '.join(damaged)}" in out
     assert str(good["init"]) not in out
 
@@ -386,24 +583,67 @@ def test_data_truncated_extracted_file(capsys, tmp_path):
     raw = _fake_mnist(tmp_path)
     images = raw / "train-images-idx3-ubyte"
     images.write_bytes(images.read_bytes()[:5000])
-    fails(capsys, "data", "--dataset", "mnist", "--root", tmp_path, "--out", tmp_path / "o.safetensors",
-          culprits=[images, "5000 bytes", "10 x 28 x 28", "7856"])
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "mnist",
+        "--root",
+        tmp_path,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[images, "5000 bytes", "10 x 28 x 28", "7856"],
+    )
     images.write_bytes(b"PK\x03\x04 not an idx file")
-    fails(capsys, "data", "--dataset", "mnist", "--root", tmp_path, "--out", tmp_path / "o.safetensors",
-          culprits=[images, "not an idx file"])
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "mnist",
+        "--root",
+        tmp_path,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[images, "not an idx file"],
+    )
 
 
 def test_data_labels_out_of_range(capsys, tmp_path):
     _fake_mnist(tmp_path, labels=np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 12]))
-    fails(capsys, "data", "--dataset", "mnist", "--root", tmp_path, "--out", tmp_path / "o.safetensors",
-          culprits=["mnist", str(tmp_path), "train labels hold 12", "0..9"])
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "mnist",
+        "--root",
+        tmp_path,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=["mnist", str(tmp_path), "train labels hold 12", "0..9"],
+    )
     assert not (tmp_path / "o.safetensors").exists()
     npz = tmp_path / "subset.npz"
     images = np.zeros((4, 3072), dtype=np.uint8)
-    np.savez(npz, train_data=images, test_data=images, train_index=np.arange(4), test_index=np.arange(4),
-             train_labels_all=np.array([0, 1, 2, 3]), test_labels_all=np.array([0, -1, 2, 3]))
-    fails(capsys, "data", "--dataset", "cifar10_subset", "--root", npz, "--out", tmp_path / "o.safetensors",
-          culprits=["cifar10_subset", "test labels hold -1"])
+    np.savez(
+        npz,
+        train_data=images,
+        test_data=images,
+        train_index=np.arange(4),
+        test_index=np.arange(4),
+        train_labels_all=np.array([0, 1, 2, 3]),
+        test_labels_all=np.array([0, -1, 2, 3]),
+    )
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "cifar10_subset",
+        "--root",
+        npz,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=["cifar10_subset", "test labels hold -1"],
+    )
 
 
 def test_data_archive_of_the_wrong_md5(capsys, tmp_path):
@@ -411,8 +651,17 @@ def test_data_archive_of_the_wrong_md5(capsys, tmp_path):
     raw.mkdir(parents=True)
     bogus = raw / "train-labels-idx1-ubyte.gz"
     bogus.write_bytes(gzip.compress(b"not mnist"))
-    fails(capsys, "data", "--dataset", "mnist", "--root", tmp_path, "--out", tmp_path / "o.safetensors",
-          culprits=[bogus, "is damaged", "the official file has 28881", "md5", "d53e105ee54ea40749a09fcbcd1e9432"])
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "mnist",
+        "--root",
+        tmp_path,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[bogus, "is damaged", "the official file has 28881", "md5", "d53e105ee54ea40749a09fcbcd1e9432"],
+    )
 
 
 @pytest.mark.data
@@ -427,9 +676,20 @@ def test_data_real_archive_damaged(capsys, real_data_root, tmp_path, damage):
     copy.write_bytes(source.read_bytes()[:1000] if damage == "truncated" else source.read_bytes())
     if damage == "bit flip":
         _flip(copy, 100)
-    expected = "1000 bytes, the official file has 4542" if damage == "truncated" else "altered: 4542 bytes (the official size)"
-    fails(capsys, "data", "--dataset", "mnist", "--root", tmp_path, "--out", tmp_path / "o.safetensors",
-          culprits=[copy, expected])
+    expected = (
+        "1000 bytes, the official file has 4542" if damage == "truncated" else "altered: 4542 bytes (the official size)"
+    )
+    fails(
+        capsys,
+        "data",
+        "--dataset",
+        "mnist",
+        "--root",
+        tmp_path,
+        "--out",
+        tmp_path / "o.safetensors",
+        culprits=[copy, expected],
+    )
 
 
 PREPARED = {
@@ -445,8 +705,19 @@ PREPARED = {
 def test_prepared_data_is_checked(capsys, files, tmp_path, case):
     change, damage = PREPARED[case]
     bad = tiny_data(tmp_path / "mnist.safetensors", "mnist", **change)
-    fails(capsys, "evaluate", "--weights", files["mnist"], "--data", bad, "--validation-size", "5", "--device", "cpu",
-          culprits=[bad, damage])
+    fails(
+        capsys,
+        "evaluate",
+        "--weights",
+        files["mnist"],
+        "--data",
+        bad,
+        "--validation-size",
+        "5",
+        "--device",
+        "cpu",
+        culprits=[bad, damage],
+    )
 
 
 # --- 7. strict configs ------------------------------------------------------------------------------
@@ -479,10 +750,14 @@ def test_config_values_name_the_key(case):
 
 
 YAML_ERRORS = {
-    "duplicate key": ("run: [a]\nexperiments:\n  a:\n    trials: 1\n    seed: 0\n    trials: 2\n",
-                      "line 6: duplicate key 'experiments.a.trials' (first given at line 4)"),
-    "duplicate experiment": ("experiments:\n  a: {trials: 1}\n  b: {}\n  a: {trials: 2}\nrun: [a]\n",
-                             "line 4: duplicate key 'experiments.a' (first given at line 2)"),
+    "duplicate key": (
+        "run: [a]\nexperiments:\n  a:\n    trials: 1\n    seed: 0\n    trials: 2\n",
+        "line 6: duplicate key 'experiments.a.trials' (first given at line 4)",
+    ),
+    "duplicate experiment": (
+        "experiments:\n  a: {trials: 1}\n  b: {}\n  a: {trials: 2}\nrun: [a]\n",
+        "line 4: duplicate key 'experiments.a' (first given at line 2)",
+    ),
     "duplicate in a list item": ("studies: [{kind: x, kind: y}]\n", "duplicate key 'studies.0.kind'"),
     "duplicate JSON key": ('{"run": ["a"], "run": ["b"]}', "duplicate key 'run'"),
     "unclosed list": ("run: [a\nexperiments: {}\n", "line 2, column 12: not valid YAML"),
@@ -509,20 +784,52 @@ def test_aliases_are_not_duplicates(tmp_path):
 
 
 INJECTIONS = {
-    "provenance tag": ["init", "--model", "{hidden: [8]}", "--dataset", "xor", "--seed", "0", "--out", "{out}",
-                       "--provenance", "!!python/object/apply:os.system ['touch {pwned}']"],
-    "model name": ["init", "--model", "{name: '$(touch {pwned})'}", "--dataset", "xor", "--seed", "0", "--out", "{out}"],
+    "provenance tag": [
+        "init",
+        "--model",
+        "{hidden: [8]}",
+        "--dataset",
+        "xor",
+        "--seed",
+        "0",
+        "--out",
+        "{out}",
+        "--provenance",
+        "!!python/object/apply:os.system ['touch {pwned}']",
+    ],
+    "model name": [
+        "init",
+        "--model",
+        "{name: '$(touch {pwned})'}",
+        "--dataset",
+        "xor",
+        "--seed",
+        "0",
+        "--out",
+        "{out}",
+    ],
     "dataset": ["init", "--model", "{}", "--dataset", "xor; touch {pwned}", "--seed", "0", "--out", "{out}"],
-    "spec key": ["prune", "--trained", "{init}", "--prune", "{'__import__(\"os\").system(\"touch {pwned}\")': 1}",
-                 "--out", "{out}"],
+    "spec key": [
+        "prune",
+        "--trained",
+        "{init}",
+        "--prune",
+        '{\'__import__("os").system("touch {pwned}")\': 1}',
+        "--out",
+        "{out}",
+    ],
 }
 
 
 @pytest.mark.parametrize("case", INJECTIONS)
 def test_injection_attempts_are_plain_bad_input(capsys, files, tmp_path, case):
     pwned = tmp_path / "pwned"
-    args = [a.replace("{out}", str(tmp_path / "o.safetensors")).replace("{pwned}", str(pwned))
-            .replace("{init}", str(files["init"])) for a in INJECTIONS[case]]
+    args = [
+        a.replace("{out}", str(tmp_path / "o.safetensors"))
+        .replace("{pwned}", str(pwned))
+        .replace("{init}", str(files["init"]))
+        for a in INJECTIONS[case]
+    ]
     fails(capsys, *args, culprits=["error: "])
     assert not pwned.exists() and not (tmp_path / "o.safetensors").exists()
 
@@ -536,8 +843,19 @@ def test_full_disk_while_writing_an_output(capsys, tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "write_bytes", full)
     out = tmp_path / "init.safetensors"
-    fails(capsys, "init", "--model", "{hidden: [8]}", "--dataset", "xor", "--seed", "0", "--out", out,
-          culprits=[out, "No space left on device"])
+    fails(
+        capsys,
+        "init",
+        "--model",
+        "{hidden: [8]}",
+        "--dataset",
+        "xor",
+        "--seed",
+        "0",
+        "--out",
+        out,
+        culprits=[out, "No space left on device"],
+    )
     assert list(tmp_path.iterdir()) == []  # no weight file, no sidecar, no temporary
 
 
@@ -563,7 +881,9 @@ def test_job_whose_log_is_on_a_full_disk(capfd, tmp_path):
     """As a Snakemake job (`lth ... > {log} 2>&1`) whose log cannot be written: /dev/full fails
     every write with ENOSPC; the line reaches the stderr of the shell that started lth."""
     missing = tmp_path / "missing.safetensors"
-    command = f"{sys.executable} -m lth prune --trained {missing} --prune '{PRUNE}' --out {tmp_path / 'o'} > /dev/full 2>&1"
+    command = (
+        f"{sys.executable} -m lth prune --trained {missing} --prune '{PRUNE}' --out {tmp_path / 'o'} > /dev/full 2>&1"
+    )
     proc = subprocess.run(["bash", "-c", f"set -euo pipefail; {command}"], timeout=120)
     assert proc.returncode == 2
     err = capfd.readouterr().err
@@ -577,21 +897,51 @@ def test_job_whose_log_is_on_a_full_disk(capfd, tmp_path):
 def snakemake_n(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-         "--cores", "1", "-n", *args],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "1",
+            "-n",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
 WORKFLOW_CASES = {
-    "syntax error in config.yaml": ("config.yaml", "run: [a\nexperiments: {}\n", [],
-                                    "config file 'config.yaml', line 2, column 12: not valid YAML"),
-    "duplicate key in --configfile": ("over.yaml", "run: [a]\nexperiments:\n  a: {trials: 1}\n  a: {trials: 2}\n",
-                                      ["--configfile", "over.yaml"], "line 4: duplicate key 'experiments.a'"),
-    "trials as text": ("over.yaml", "run: [a]\nexperiments:\n  a: {trials: '2'}\n", ["--configfile", "over.yaml"],
-                       "experiments.a.trials: expected an integer, got '2'"),
-    "injection in an experiment name": ("over.yaml", "run: ['a;touch pwned']\nexperiments:\n  'a;touch pwned': {}\n",
-                                        ["--configfile", "over.yaml"], "'a;touch pwned' does not match"),
+    "syntax error in config.yaml": (
+        "config.yaml",
+        "run: [a\nexperiments: {}\n",
+        [],
+        "config file 'config.yaml', line 2, column 12: not valid YAML",
+    ),
+    "duplicate key in --configfile": (
+        "over.yaml",
+        "run: [a]\nexperiments:\n  a: {trials: 1}\n  a: {trials: 2}\n",
+        ["--configfile", "over.yaml"],
+        "line 4: duplicate key 'experiments.a'",
+    ),
+    "trials as text": (
+        "over.yaml",
+        "run: [a]\nexperiments:\n  a: {trials: '2'}\n",
+        ["--configfile", "over.yaml"],
+        "experiments.a.trials: expected an integer, got '2'",
+    ),
+    "injection in an experiment name": (
+        "over.yaml",
+        "run: ['a;touch pwned']\nexperiments:\n  'a;touch pwned': {}\n",
+        ["--configfile", "over.yaml"],
+        "'a;touch pwned' does not match",
+    ),
 }
 
 

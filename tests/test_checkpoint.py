@@ -24,8 +24,9 @@ def ckpt(make_model, make_pruned_mask):
     weights = {k: v.clone() for k, v in model.state_dict().items()}
     mask = make_pruned_mask(model, weights, rounds=2)
     provenance = {"seeds": {"init": 4, "order": 9}, "environment": checkpoint.environment("cpu"), "note": "ü θ₀"}
-    return Checkpoint(weights, mask, {"name": "mlp", "hidden": [16, 8], "init": "glorot_normal"},
-                      "fashion_mnist", provenance)
+    return Checkpoint(
+        weights, mask, {"name": "mlp", "hidden": [16, 8], "init": "glorot_normal"}, "fashion_mnist", provenance
+    )
 
 
 def test_round_trip_is_exact(ckpt, tmp_path):
@@ -66,6 +67,7 @@ def test_atomic_write_leaves_only_the_two_files(ckpt, tmp_path):
 
 def _disk_full(monkeypatch, method: str) -> None:
     """Make ``Path.<method>`` write a few bytes and then fail as a full disk does."""
+
     def half_written(self, content, *args, **kwargs):
         with open(self, "wb") as f:
             f.write(b"\x00" * 10)
@@ -133,13 +135,34 @@ def test_foreign_files_name_the_path(tmp_path, xor_file):
 
 def test_cli_sidecar_records_seeds_versions_and_context(tmp_path):
     out = tmp_path / "init.safetensors"
-    assert main(["init", "--model", "{hidden: [8]}", "--dataset", "xor", "--seed", "17", "--out", str(out),
-                 "--provenance", "{experiment: smoke, trial: 2}"]) == 0
+    assert (
+        main(
+            [
+                "init",
+                "--model",
+                "{hidden: [8]}",
+                "--dataset",
+                "xor",
+                "--seed",
+                "17",
+                "--out",
+                str(out),
+                "--provenance",
+                "{experiment: smoke, trial: 2}",
+            ]
+        )
+        == 0
+    )
     side = json.loads(checkpoint.sidecar(out).read_text())
     assert side["step"] == "init"
     assert side["seeds"] == {"init": 17}
     assert side["context"] == {"experiment": "smoke", "trial": 2}
-    assert side["model"] == {"name": "mlp", "hidden": [8], "init": "glorot_normal", "dropout": 0.0}  # (no init_std: Glorot)
+    assert side["model"] == {
+        "name": "mlp",
+        "hidden": [8],
+        "init": "glorot_normal",
+        "dropout": 0.0,
+    }  # (no init_std: Glorot)
     assert side["dataset"] == "xor"
     env = side["environment"]
     assert env["lth"] == lth.__version__ and env["torch"] == torch.__version__

@@ -43,26 +43,105 @@ def fails(capsys, *args) -> str:
 def workflow(tmp_path_factory):
     """init -> train (saving θ_10) -> prune -> rewind (θ₀ and θ_10) -> train -> prune -> controls."""
     d = tmp_path_factory.mktemp("cli")
-    p = {name: d / f"{name}.safetensors" for name in (
-        "xor", "init", "theta10", "trained0", "mask1", "start1", "late1", "trained1", "trained_late1", "mask2",
-        "reinit", "shuffle", "random", "trained_shuffle")}
+    p = {
+        name: d / f"{name}.safetensors"
+        for name in (
+            "xor",
+            "init",
+            "theta10",
+            "trained0",
+            "mask1",
+            "start1",
+            "late1",
+            "trained1",
+            "trained_late1",
+            "mask2",
+            "reinit",
+            "shuffle",
+            "random",
+            "trained_shuffle",
+        )
+    }
     ok("data", "--dataset", "xor", "--root", d / "raw", "--out", p["xor"])
     ok("init", "--model", "{name: mlp, hidden: [16]}", "--dataset", "xor", "--seed", 0, "--out", p["init"])
-    ok("train", "--data", p["xor"], "--start", p["init"], "--train", TRAIN, "--order-seed", 1, *RUNTIME,
-       "--save-at", 10, "--save-out", p["theta10"], "--metrics", d / "m0.csv", "--out", p["trained0"],
-       "--provenance", "{trial: 0, round: 0}")
+    ok(
+        "train",
+        "--data",
+        p["xor"],
+        "--start",
+        p["init"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        1,
+        *RUNTIME,
+        "--save-at",
+        10,
+        "--save-out",
+        p["theta10"],
+        "--metrics",
+        d / "m0.csv",
+        "--out",
+        p["trained0"],
+        "--provenance",
+        "{trial: 0, round: 0}",
+    )
     ok("prune", "--trained", p["trained0"], "--prune", PRUNE, "--out", p["mask1"])
     ok("rewind", "--mask", p["mask1"], "--weights", p["init"], "--out", p["start1"])
     ok("rewind", "--mask", p["mask1"], "--weights", p["theta10"], "--out", p["late1"])
-    ok("train", "--data", p["xor"], "--start", p["start1"], "--train", TRAIN, "--order-seed", 1, *RUNTIME,
-       "--metrics", d / "m1.csv", "--out", p["trained1"])
-    ok("train", "--data", p["xor"], "--start", p["late1"], "--train", TRAIN, "--order-seed", 1, *RUNTIME,
-       "--start-iteration", 10, "--metrics", d / "m_late1.csv", "--out", p["trained_late1"])
+    ok(
+        "train",
+        "--data",
+        p["xor"],
+        "--start",
+        p["start1"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        1,
+        *RUNTIME,
+        "--metrics",
+        d / "m1.csv",
+        "--out",
+        p["trained1"],
+    )
+    ok(
+        "train",
+        "--data",
+        p["xor"],
+        "--start",
+        p["late1"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        1,
+        *RUNTIME,
+        "--start-iteration",
+        10,
+        "--metrics",
+        d / "m_late1.csv",
+        "--out",
+        p["trained_late1"],
+    )
     ok("prune", "--trained", p["trained1"], "--prune", PRUNE, "--out", p["mask2"])
     for kind, seed in (("reinit", 21), ("shuffle", 22), ("random", 23)):
         ok("control", "--kind", kind, "--mask", p["mask2"], "--weights", p["init"], "--seed", seed, "--out", p[kind])
-    ok("train", "--data", p["xor"], "--start", p["shuffle"], "--train", TRAIN, "--order-seed", 1, *RUNTIME,
-       "--metrics", d / "m_shuffle.csv", "--out", p["trained_shuffle"])
+    ok(
+        "train",
+        "--data",
+        p["xor"],
+        "--start",
+        p["shuffle"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        1,
+        *RUNTIME,
+        "--metrics",
+        d / "m_shuffle.csv",
+        "--out",
+        p["trained_shuffle"],
+    )
     p["dir"] = d
     return p
 
@@ -121,7 +200,9 @@ def test_workflow_rewinds_and_controls(workflow):
     mask2 = load(workflow["mask2"]).masks
     reinit = load(workflow["reinit"])
     assert all(torch.equal(reinit.masks[n], mask2[n]) for n in mask2)
-    assert not torch.equal(reinit.weights["hidden.0.weight"], init.weights["hidden.0.weight"] * mask2["hidden.0.weight"])
+    assert not torch.equal(
+        reinit.weights["hidden.0.weight"], init.weights["hidden.0.weight"] * mask2["hidden.0.weight"]
+    )
     for kind in ("shuffle", "random"):
         c = load(workflow[kind])
         assert masks.counts(c.masks) == masks.counts(mask2)
@@ -133,8 +214,10 @@ def test_workflow_rewinds_and_controls(workflow):
     shuffled = load(workflow["shuffle"])
     hidden = "hidden.0.weight"
     assert not torch.equal(shuffled.masks[hidden], mask2[hidden])
-    assert torch.equal(shuffled.weights[hidden][shuffled.masks[hidden]].sort().values,
-                       init.weights[hidden][mask2[hidden]].sort().values)
+    assert torch.equal(
+        shuffled.weights[hidden][shuffled.masks[hidden]].sort().values,
+        init.weights[hidden][mask2[hidden]].sort().values,
+    )
     for n in ("hidden.0.bias", "output.weight", "output.bias"):
         assert torch.equal(shuffled.weights[n], init.weights[n] * mask2[n] if n in mask2 else init.weights[n]), n
     assert side(workflow["shuffle"])["seeds"]["shuffle"] == 22
@@ -144,8 +227,18 @@ def test_workflow_rewinds_and_controls(workflow):
 
 
 def test_evaluate_matches_the_training_summary(workflow, capsys):
-    out = ok("evaluate", "--weights", workflow["trained1"], "--data", workflow["xor"], "--split", "val", "test",
-             *RUNTIME, capsys=capsys)
+    out = ok(
+        "evaluate",
+        "--weights",
+        workflow["trained1"],
+        "--data",
+        workflow["xor"],
+        "--split",
+        "val",
+        "test",
+        *RUNTIME,
+        capsys=capsys,
+    )
     result = json.loads(out)
     assert set(result) == {"val", "test"}
     summary = side(workflow["trained1"])["summary"]
@@ -153,8 +246,18 @@ def test_evaluate_matches_the_training_summary(workflow, capsys):
 
 
 def test_same_command_twice_gives_identical_outputs(workflow, tmp_path):
-    args = ["train", "--data", workflow["xor"], "--start", workflow["start1"], "--train", TRAIN,
-            "--order-seed", 1, *RUNTIME]
+    args = [
+        "train",
+        "--data",
+        workflow["xor"],
+        "--start",
+        workflow["start1"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        1,
+        *RUNTIME,
+    ]
     ok(*args, "--metrics", tmp_path / "m.csv", "--out", tmp_path / "t.safetensors")
     assert (tmp_path / "m.csv").read_bytes() == (workflow["dir"] / "m1.csv").read_bytes()
     a, b = load(tmp_path / "t.safetensors"), load(workflow["trained1"])
@@ -165,9 +268,13 @@ def test_same_command_twice_gives_identical_outputs(workflow, tmp_path):
 
 
 def test_unknown_model(capsys, tmp_path):
-    line = fails(capsys, "init", "--model", "{name: resnet99}", "--dataset", "xor", "--seed", 0, "--out", tmp_path / "x")
+    line = fails(
+        capsys, "init", "--model", "{name: resnet99}", "--dataset", "xor", "--seed", 0, "--out", tmp_path / "x"
+    )
     assert "model.name" in line and "resnet99" in line and "mlp" in line
-    line = fails(capsys, "init", "--model", "{hidden: [8], depth: 2}", "--dataset", "xor", "--seed", 0, "--out", tmp_path / "x")
+    line = fails(
+        capsys, "init", "--model", "{hidden: [8], depth: 2}", "--dataset", "xor", "--seed", 0, "--out", tmp_path / "x"
+    )
     assert "model.depth" in line and "unknown key" in line
     assert not (tmp_path / "x").exists()
 
@@ -179,11 +286,41 @@ def test_unknown_dataset(capsys, tmp_path):
 
 def test_missing_files(capsys, workflow, tmp_path):
     missing = tmp_path / "missing.safetensors"
-    line = fails(capsys, "train", "--data", workflow["xor"], "--start", missing, "--train", TRAIN, "--order-seed", 0,
-                 *RUNTIME, "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o")
+    line = fails(
+        capsys,
+        "train",
+        "--data",
+        workflow["xor"],
+        "--start",
+        missing,
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path / "o",
+    )
     assert str(missing) in line and "start state" in line
-    line = fails(capsys, "train", "--data", missing, "--start", workflow["init"], "--train", TRAIN, "--order-seed", 0,
-                 *RUNTIME, "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o")
+    line = fails(
+        capsys,
+        "train",
+        "--data",
+        missing,
+        "--start",
+        workflow["init"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path / "o",
+    )
     assert str(missing) in line and "prepared data" in line
     line = fails(capsys, "prune", "--trained", missing, "--prune", PRUNE, "--out", tmp_path / "o")
     assert str(missing) in line
@@ -200,16 +337,46 @@ def test_foreign_file(capsys, workflow, tmp_path):
 def test_bad_spec_text(capsys, workflow, tmp_path):
     line = fails(capsys, "prune", "--trained", workflow["trained0"], "--prune", "{rate: 1.5}", "--out", tmp_path / "o")
     assert "prune.rate" in line
-    line = fails(capsys, "train", "--data", workflow["xor"], "--start", workflow["init"], "--train", "{lr: [oops",
-                 "--order-seed", 0, *RUNTIME, "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o")
+    line = fails(
+        capsys,
+        "train",
+        "--data",
+        workflow["xor"],
+        "--start",
+        workflow["init"],
+        "--train",
+        "{lr: [oops",
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path / "o",
+    )
     assert "train" in line and "YAML" in line
 
 
 def test_data_of_another_dataset(capsys, workflow, tmp_path):
     mnist_init = tmp_path / "mnist_init.safetensors"
     ok("init", "--model", "{hidden: [8]}", "--dataset", "mnist", "--seed", 0, "--out", mnist_init)
-    line = fails(capsys, "train", "--data", workflow["xor"], "--start", mnist_init, "--train", TRAIN, "--order-seed", 0,
-                 *RUNTIME, "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o")
+    line = fails(
+        capsys,
+        "train",
+        "--data",
+        workflow["xor"],
+        "--start",
+        mnist_init,
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path / "o",
+    )
     assert "xor" in line and "mnist" in line
 
 
@@ -226,8 +393,16 @@ def mismatched(tmp_path_factory):
 def test_mask_weights_shape_mismatch(capsys, mismatched):
     mask8 = mismatched / "mask8.safetensors"
     for command in ("rewind", "control --kind shuffle --seed 1", "control --kind reinit --seed 1"):
-        line = fails(capsys, *command.split(), "--mask", mask8, "--weights", mismatched / "init16.safetensors",
-                     "--out", mismatched / "out.safetensors")
+        line = fails(
+            capsys,
+            *command.split(),
+            "--mask",
+            mask8,
+            "--weights",
+            mismatched / "init16.safetensors",
+            "--out",
+            mismatched / "out.safetensors",
+        )
         assert str(mask8) in line and "'hidden.0.weight'" in line and "(8, 2)" in line and "(16, 2)" in line
     assert not (mismatched / "out.safetensors").exists()
 
@@ -235,22 +410,54 @@ def test_mask_weights_shape_mismatch(capsys, mismatched):
 def test_subprocess_reports_one_line(mismatched):
     mask8 = mismatched / "mask8.safetensors"
     proc = subprocess.run(
-        [sys.executable, "-m", "lth", "rewind", "--mask", str(mask8), "--weights", str(mismatched / "init16.safetensors"),
-         "--out", str(mismatched / "sub.safetensors")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "lth",
+            "rewind",
+            "--mask",
+            str(mask8),
+            "--weights",
+            str(mismatched / "init16.safetensors"),
+            "--out",
+            str(mismatched / "sub.safetensors"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("lth rewind: error: mask ") and "'hidden.0.weight'" in lines[0] and str(mask8) in lines[0]
+    assert (
+        lines[0].startswith("lth rewind: error: mask ") and "'hidden.0.weight'" in lines[0] and str(mask8) in lines[0]
+    )
     assert proc.stdout == ""
 
 
 def test_save_at_outside_the_budget(capsys, workflow, tmp_path):
-    line = fails(capsys, "train", "--data", workflow["xor"], "--start", workflow["init"], "--train", TRAIN,
-                 "--order-seed", 0, *RUNTIME, "--save-at", 99, "--save-out", tmp_path / "s",
-                 "--metrics", tmp_path / "m.csv", "--out", tmp_path / "o")
+    line = fails(
+        capsys,
+        "train",
+        "--data",
+        workflow["xor"],
+        "--start",
+        workflow["init"],
+        "--train",
+        TRAIN,
+        "--order-seed",
+        0,
+        *RUNTIME,
+        "--save-at",
+        99,
+        "--save-out",
+        tmp_path / "s",
+        "--metrics",
+        tmp_path / "m.csv",
+        "--out",
+        tmp_path / "o",
+    )
     assert "99" in line
 
 
@@ -284,8 +491,12 @@ def test_every_argument_of_every_subcommand_has_help():
 
     parsers = subparsers()
     assert [name for name, _ in parsers] == list(SUBCOMMANDS)
-    missing = [f"lth {name} {action.option_strings or action.dest}"
-               for name, parser in parsers for action in parser._actions if not action.help]
+    missing = [
+        f"lth {name} {action.option_strings or action.dest}"
+        for name, parser in parsers
+        for action in parser._actions
+        if not action.help
+    ]
     assert not missing, f"arguments without help: {missing}"
 
 

@@ -48,8 +48,16 @@ def test_each_rule_hashes_the_subcommand_it_runs():
 
 def test_closure_follows_imports_also_inside_functions():
     control = codeversion.modules("control")
-    assert {"lth.controls", "lth.masks", "lth.models", "lth.models.mlp", "lth.checkpoint", "lth.cli.control",
-            "lth.cli.common", "lth"} <= set(control)
+    assert {
+        "lth.controls",
+        "lth.masks",
+        "lth.models",
+        "lth.models.mlp",
+        "lth.checkpoint",
+        "lth.cli.control",
+        "lth.cli.common",
+        "lth",
+    } <= set(control)
     assert not {"lth.training", "lth.figures", "lth.cli"} & set(control)  # not run; the dispatcher is left out
     # `lth structure` imports lth.stability inside its run(): the version must still cover it.
     assert "lth.stability" in codeversion.modules("structure")

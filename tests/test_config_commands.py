@@ -45,7 +45,11 @@ def planned_jobs(command: str, workdir: Path) -> int:
     at = words.index("snakemake") + 1  # the added options go first: after `--` all words are targets
     proc = subprocess.run(
         [*words[:at], "-n", "--directory", str(workdir), *words[at:]],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode == 0, f"{command}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     totals = re.findall(r"^total\s+(\d+)$", proc.stdout, flags=re.M)
@@ -62,12 +66,15 @@ def test_header_command_plans_the_stated_jobs(path, tmp_path):
 
 
 @pytest.mark.pipeline
-@pytest.mark.parametrize("command", [
-    # A target goes before --configfile, which reads every word after it as a config file ...
-    "snakemake --cores 2 studies --configfile configs/smoke_studies.yaml",
-    # ... or after `--`.
-    "snakemake --cores 2 --configfile configs/smoke_studies.yaml -- studies",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        # A target goes before --configfile, which reads every word after it as a config file ...
+        "snakemake --cores 2 studies --configfile configs/smoke_studies.yaml",
+        # ... or after `--`.
+        "snakemake --cores 2 --configfile configs/smoke_studies.yaml -- studies",
+    ],
+)
 def test_a_target_with_a_config_file(command, tmp_path):
     """The smoke studies plan only the smoke config's 22 jobs, not config.yaml's studies too."""
     assert planned_jobs(command, tmp_path) == header(REPO / "configs/smoke_studies.yaml")[1] == 22
@@ -83,6 +90,7 @@ def test_without_configfile_config_yaml_is_the_config(tmp_path):
 
 # --- `snakemake --report` for a config whose results are missing ------------------------------
 
+
 def test_report_requested_only_for_a_report_of_existing_results():
     assert report_requested(["snakemake", "--report", "r.html", "--configfile", "c.yaml"])
     assert report_requested(["snakemake", "--report=r.html"])
@@ -97,8 +105,9 @@ def test_missing_results_names_the_config_and_the_run_there(tmp_path):
     (tmp_path / "results/smoke/summary.csv").write_text("x\n")
     targets = ["results/smoke/summary.csv", "results/smoke/figures/accuracy.pdf"]
     assert missing_results(targets, [], REPO / "configs", tmp_path) is None  # PDFs are not in reports
-    message = missing_results(["results/lenet_mnist/summary.csv", "results/lenet_mnist/structure.csv"], [],
-                              REPO / "configs", tmp_path)
+    message = missing_results(
+        ["results/lenet_mnist/summary.csv", "results/lenet_mnist/structure.csv"], [], REPO / "configs", tmp_path
+    )
     assert message == (
         "the report is built for config.yaml (no --configfile given), whose results are missing: "
         "results/lenet_mnist/summary.csv and 1 more. results/ holds: smoke (run by configs/smoke.yaml). "
@@ -106,6 +115,8 @@ def test_missing_results_names_the_config_and_the_run_there(tmp_path):
         "snakemake --report results/report.html --configfile configs/smoke.yaml"
     )
     given = missing_results(["results/x/summary.csv"], ["configs/xor.yaml"], tmp_path / "none", tmp_path)
-    assert given.startswith("the report is built for --configfile configs/xor.yaml, whose results are missing: "
-                            "results/x/summary.csv. results/ holds: smoke. Build the report")
+    assert given.startswith(
+        "the report is built for --configfile configs/xor.yaml, whose results are missing: "
+        "results/x/summary.csv. results/ holds: smoke. Build the report"
+    )
     assert given.endswith("--configfile <the run's config file>")

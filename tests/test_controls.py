@@ -27,8 +27,17 @@ def ticket(tmp_path_factory):
     """θ₀ of LeNet-300-100 (seed 0) and its mask after two rounds of layerwise magnitude pruning, made with the CLI."""
     d = tmp_path_factory.mktemp("ticket")
     init = d / "init.safetensors"
-    cli("init", "--model", "{name: mlp, hidden: [300, 100], init: glorot_normal}", "--dataset", "mnist",
-        "--seed", 0, "--out", init)
+    cli(
+        "init",
+        "--model",
+        "{name: mlp, hidden: [300, 100], init: glorot_normal}",
+        "--dataset",
+        "mnist",
+        "--seed",
+        0,
+        "--out",
+        init,
+    )
     start = init
     for r in (1, 2):
         mask = d / f"mask{r}.safetensors"
@@ -38,10 +47,24 @@ def ticket(tmp_path_factory):
     return {"dir": d, "init": init, "mask": mask, "start": start}
 
 
-def control(ticket, kind: str, seed: int, name: str | None = None, weights: str = "init", *flags) -> checkpoint.Checkpoint:
+def control(
+    ticket, kind: str, seed: int, name: str | None = None, weights: str = "init", *flags
+) -> checkpoint.Checkpoint:
     out = ticket["dir"] / f"{name or kind}-{seed}.safetensors"
-    cli("control", "--kind", kind, "--mask", ticket["mask"], "--weights", ticket[weights], "--seed", seed, *flags,
-        "--out", out)
+    cli(
+        "control",
+        "--kind",
+        kind,
+        "--mask",
+        ticket["mask"],
+        "--weights",
+        ticket[weights],
+        "--seed",
+        seed,
+        *flags,
+        "--out",
+        out,
+    )
     return checkpoint.load(out)
 
 
@@ -141,8 +164,17 @@ def test_shuffle_output_moves_the_output_layer_too(ticket):
 def test_shuffle_under_late_rewinding_moves_the_values_of_theta_k(ticket):
     """With --weights θ_k the shuffled values are θ_k's (another seed's θ₀ stands in for θ_k)."""
     theta_k = ticket["dir"] / "theta_k.safetensors"
-    cli("init", "--model", "{name: mlp, hidden: [300, 100], init: glorot_normal}", "--dataset", "mnist",
-        "--seed", 7, "--out", theta_k)
+    cli(
+        "init",
+        "--model",
+        "{name: mlp, hidden: [300, 100], init: glorot_normal}",
+        "--dataset",
+        "mnist",
+        "--seed",
+        7,
+        "--out",
+        theta_k,
+    )
     ticket["theta_k"] = theta_k
     ticket_mask = checkpoint.load(ticket["mask"]).masks
     rewind = checkpoint.load(theta_k).weights
@@ -153,11 +185,27 @@ def test_shuffle_under_late_rewinding_moves_the_values_of_theta_k(ticket):
 
 
 def test_shuffle_output_flag_belongs_to_the_shuffle_control(ticket, capsys):
-    args = ["control", "--kind", "random", "--mask", ticket["mask"], "--weights", ticket["init"], "--seed", 1,
-            "--shuffle-output", "--out", ticket["dir"] / "never.safetensors"]
+    args = [
+        "control",
+        "--kind",
+        "random",
+        "--mask",
+        ticket["mask"],
+        "--weights",
+        ticket["init"],
+        "--seed",
+        1,
+        "--shuffle-output",
+        "--out",
+        ticket["dir"] / "never.safetensors",
+    ]
     assert main([str(a) for a in args]) == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
-        "--shuffle-output applies to --kind shuffle only, not to --kind random")
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith("--shuffle-output applies to --kind shuffle only, not to --kind random")
+    )
     assert not (ticket["dir"] / "never.safetensors").exists()
 
 

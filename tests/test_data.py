@@ -3,7 +3,6 @@ data is absent. Tests marked ``data`` read the real datasets (skipped when they 
 
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
@@ -57,8 +56,11 @@ def test_small_handmade_dataset_normalisation(tmp_path):
     x = torch.randint(0, 256, (50, 1, 28, 28), generator=g, dtype=torch.uint8)
     y = torch.randint(0, 10, (50,), generator=g)
     path = tmp_path / "tiny.safetensors"
-    save_file({"train_x": x[:40], "train_y": y[:40], "test_x": x[40:], "test_y": y[40:]}, str(path),
-              metadata={"dataset": "mnist"})
+    save_file(
+        {"train_x": x[:40], "train_y": y[:40], "test_x": x[40:], "test_y": y[40:]},
+        str(path),
+        metadata={"dataset": "mnist"},
+    )
     s = data.load_splits(path, 10, 3)
     keep, held = data.validation_indices(40, 10, 3)
     expected = (x[:40][keep].float() / 255 - 0.1307) / 0.3081
@@ -78,11 +80,16 @@ def test_prepared_file_errors(tmp_path):
         data.read_prepared(junk)
     assert str(junk) in str(err.value)
     other = tmp_path / "other.safetensors"
-    save_file({k: torch.zeros(1) for k in ("train_x", "train_y", "test_x", "test_y")}, str(other),
-              metadata={"dataset": "svhn"})
+    save_file(
+        {k: torch.zeros(1) for k in ("train_x", "train_y", "test_x", "test_y")},
+        str(other),
+        metadata={"dataset": "svhn"},
+    )
     with pytest.raises(LthError, match="unknown dataset 'svhn'"):
         data.read_prepared(other)
-    with pytest.raises(LthError, match=r"unknown dataset 'svhn' \(known: cifar10, cifar10_subset, fashion_mnist, mnist, xor\)"):
+    with pytest.raises(
+        LthError, match=r"unknown dataset 'svhn' \(known: cifar10, cifar10_subset, fashion_mnist, mnist, xor\)"
+    ):
         data.prepare("svhn", tmp_path, tmp_path / "o")
 
 
@@ -108,8 +115,12 @@ def test_absent_dataset_without_network_names_folder_and_files(tmp_path, no_netw
         data.prepare(name, root, out)
     msg = str(err.value)
     assert str(root) in msg
-    for f in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-              "t10k-labels-idx1-ubyte.gz"):
+    for f in (
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ):
         assert f"{folder}/raw/{f}" in msg
     assert "\n" not in msg
     assert not out.exists()
@@ -167,8 +178,12 @@ def test_fashion_mnist_prepared(fashion_mnist_file):
     assert s.train.x.std().item() == pytest.approx(1.0, abs=0.02)
 
 
-MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-               "t10k-labels-idx1-ubyte.gz")
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 @pytest.mark.data
@@ -197,7 +212,9 @@ def test_read_only_data_root_is_left_untouched(real_data_root, tmp_path):
 def test_cifar10_subset(real_data_root, tmp_path):
     npz = real_data_root / data.CIFAR10_SUBSET_FILE
     if not npz.is_file():
-        pytest.skip(f"real datasets not found at {real_data_root} (missing {data.CIFAR10_SUBSET_FILE}); set LTH_DATA_ROOT")
+        pytest.skip(
+            f"real datasets not found at {real_data_root} (missing {data.CIFAR10_SUBSET_FILE}); set LTH_DATA_ROOT"
+        )
     meta = data.prepare("cifar10_subset", real_data_root, tmp_path / "c.safetensors")
     assert (meta["train_examples"], meta["test_examples"]) == ("7292", "761")
     name, raw = data.read_prepared(tmp_path / "c.safetensors")

@@ -47,16 +47,19 @@ def fake_cuda(env, tmp_path):
     return gpus
 
 
-@pytest.mark.parametrize("variables, granted", [
-    ({}, None),
-    ({"CUDA_VISIBLE_DEVICES": "0"}, "CUDA_VISIBLE_DEVICES=0"),
-    ({"SLURM_JOB_GPUS": "3"}, "SLURM_JOB_GPUS=3"),
-    ({"CUDA_VISIBLE_DEVICES": "NoDevFiles"}, None),
-    ({"CUDA_VISIBLE_DEVICES": "NoDevFiles", "SLURM_JOB_GPUS": "1"}, "SLURM_JOB_GPUS=1"),
-    ({"CUDA_VISIBLE_DEVICES": "-1", "SLURM_JOB_GPUS": "1"}, None),  # hidden on purpose: wins
-    ({"CUDA_VISIBLE_DEVICES": "", "SLURM_JOB_GPUS": "1"}, None),
-    ({"SLURM_JOB_GPUS": ""}, None),
-])
+@pytest.mark.parametrize(
+    "variables, granted",
+    [
+        ({}, None),
+        ({"CUDA_VISIBLE_DEVICES": "0"}, "CUDA_VISIBLE_DEVICES=0"),
+        ({"SLURM_JOB_GPUS": "3"}, "SLURM_JOB_GPUS=3"),
+        ({"CUDA_VISIBLE_DEVICES": "NoDevFiles"}, None),
+        ({"CUDA_VISIBLE_DEVICES": "NoDevFiles", "SLURM_JOB_GPUS": "1"}, "SLURM_JOB_GPUS=1"),
+        ({"CUDA_VISIBLE_DEVICES": "-1", "SLURM_JOB_GPUS": "1"}, None),  # hidden on purpose: wins
+        ({"CUDA_VISIBLE_DEVICES": "", "SLURM_JOB_GPUS": "1"}, None),
+        ({"SLURM_JOB_GPUS": ""}, None),
+    ],
+)
 def test_granted_gpu_reads_the_scheduler_variables(env, variables, granted):
     for variable, value in variables.items():
         env.setenv(variable, value)
@@ -73,8 +76,11 @@ def test_auto_without_cuda_and_without_a_gpu_granted_is_the_cpu(env):
 @pytest.mark.parametrize("device", ["auto", "cuda", "cuda:0"])
 def test_a_granted_gpu_that_cuda_cannot_use_is_an_error_not_a_cpu_run(env, variable, device):
     env.setenv(variable, "0")
-    with pytest.raises(LthError, match=rf"device '{device}': this job was given a GPU \({variable}=0\) but torch "
-                                       r"cannot use CUDA .*NVIDIA driver.*use device: cpu"):
+    with pytest.raises(
+        LthError,
+        match=rf"device '{device}': this job was given a GPU \({variable}=0\) but torch "
+        r"cannot use CUDA .*NVIDIA driver.*use device: cpu",
+    ):
         resolve_device(device)
     assert resolve_device("cpu") == torch.device("cpu")  # asking for the CPU is always fine
 
@@ -90,16 +96,19 @@ def test_unknown_device_names_the_value(env, name):
         resolve_device(name)
 
 
-@pytest.mark.parametrize("capability, supported", [
-    ((7, 0), False),  # V100: older than the build's oldest kernels
-    ((6, 0), False),  # P100
-    ((7, 5), True),
-    ((8, 0), True),
-    ((8, 9), True),   # Ada runs the sm_86 kernels (same major version, higher minor)
-    ((9, 0), True),
-    ((12, 1), True),
-    ((11, 0), False),  # no sm_11x kernels and no PTX
-])
+@pytest.mark.parametrize(
+    "capability, supported",
+    [
+        ((7, 0), False),  # V100: older than the build's oldest kernels
+        ((6, 0), False),  # P100
+        ((7, 5), True),
+        ((8, 0), True),
+        ((8, 9), True),  # Ada runs the sm_86 kernels (same major version, higher minor)
+        ((9, 0), True),
+        ((12, 1), True),
+        ((11, 0), False),  # no sm_11x kernels and no PTX
+    ],
+)
 def test_kernels_for_follows_cuda_binary_compatibility(capability, supported):
     assert kernels_for(capability, ARCHS) is supported
 
@@ -111,9 +120,12 @@ def test_kernels_for_accepts_ptx_for_newer_gpus():
 
 def test_gpu_without_kernels_in_this_build_fails_naming_it(fake_cuda):
     fake_cuda.update(count=1, capability=(7, 0), name="Tesla V100-SXM2-16GB")
-    with pytest.raises(LthError, match=r"GPU 'Tesla V100-SXM2-16GB' \(sm_70\) is not supported by this torch build "
-                                       r"\(torch .* has kernels for sm_75, sm_80, .*\); use device: cpu or a torch "
-                                       r"build for sm_70"):
+    with pytest.raises(
+        LthError,
+        match=r"GPU 'Tesla V100-SXM2-16GB' \(sm_70\) is not supported by this torch build "
+        r"\(torch .* has kernels for sm_75, sm_80, .*\); use device: cpu or a torch "
+        r"build for sm_70",
+    ):
         resolve_device("auto")
 
 
@@ -150,9 +162,16 @@ def test_a_claim_is_held_by_another_process_until_it_exits(tmp_path):
     """Another process (another job) holding GPU 0 sends this one to GPU 1; once it exits, GPU 0
     is free again."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from lth.device import claim_gpu; "
-         f"index, _ = claim_gpu(['0', '1'], Path({str(tmp_path)!r})); print(index, flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from lth.device import claim_gpu; "
+            f"index, _ = claim_gpu(['0', '1'], Path({str(tmp_path)!r})); print(index, flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
     )
     try:
         assert holder.stdout.readline().strip() == "0"
@@ -177,9 +196,13 @@ def test_cli_error_is_one_line_with_status_2(env, capsys):
 @pytest.fixture
 def runtime_restored():
     """configure_runtime changes process-wide torch settings: put them back after the test."""
-    saved = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
-             torch.utils.deterministic.fill_uninitialized_memory,
-             torch.backends.cuda.matmul.fp32_precision, torch.backends.cudnn.conv.fp32_precision)
+    saved = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        torch.utils.deterministic.fill_uninitialized_memory,
+        torch.backends.cuda.matmul.fp32_precision,
+        torch.backends.cudnn.conv.fp32_precision,
+    )
     yield
     torch._C._set_deterministic_algorithms(saved[0], warn_only=saved[1])
     torch.utils.deterministic.fill_uninitialized_memory = saved[2]

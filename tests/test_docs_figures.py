@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 RESULTS = REPO / "docs" / "results"
@@ -28,15 +27,20 @@ def test_figures_are_rerendered_from_the_committed_csvs(page, tmp_path):
     """The page folder without its images: figures.sh must draw every committed PNG again."""
     copy = tmp_path / page.name
     shutil.copytree(page, copy, ignore=shutil.ignore_patterns("*.png", "*.pdf", "__pycache__"))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(REPO),
+        "MPLBACKEND": "Agg",
+    }
     result = subprocess.run(["bash", str(copy / "figures.sh")], cwd=REPO, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert _pngs(copy) == _pngs(page), "figures.sh must draw exactly the page's committed figures"
 
 
-@pytest.mark.parametrize("md", sorted([*RESULTS.glob("*/README.md"), REPO / "README.md"]),
-                         ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "md", sorted([*RESULTS.glob("*/README.md"), REPO / "README.md"]), ids=lambda p: str(p.relative_to(REPO))
+)
 def test_shown_images_exist(md):
     text = md.read_text()
     missing = [src for src in IMAGE.findall(text) if not src.startswith("http") and not (md.parent / src).is_file()]

@@ -9,8 +9,9 @@ from conftest import REPO
 
 
 def test_docs_tables_are_current():
-    result = subprocess.run([sys.executable, "docs/build_tables.py", "--check"], cwd=REPO,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "docs/build_tables.py", "--check"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, f"stale docs (run `python docs/build_tables.py`):\n{result.stdout}{result.stderr}"
 
 
@@ -24,7 +25,8 @@ def test_blocks_are_regenerated_and_unknown_names_named(tmp_path, monkeypatch):
     (page / "tables.py").write_text(
         "import pandas as pd\nfrom mdtable import markdown\n"
         "TABLES = {'acc': lambda here: markdown(pd.read_csv(here / 'data.csv'), {'acc': '.1f'})}\n"
-        "VALUES = {'best': lambda here: f\"{pd.read_csv(here / 'data.csv').acc.max():.2f}\"}\n")
+        "VALUES = {'best': lambda here: f\"{pd.read_csv(here / 'data.csv').acc.max():.2f}\"}\n"
+    )
     md = page / "README.md"
     md.write_text("best <!-- value: best -->0<!-- end value -->%\n<!-- table: acc -->\nold\n<!-- end table -->\n")
     monkeypatch.setattr(build_tables, "RESULTS", tmp_path / "results")

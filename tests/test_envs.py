@@ -14,10 +14,10 @@ import re
 import subprocess
 import sys
 import sysconfig
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,8 +53,11 @@ def test_conda_env_pins_lths_runtime_dependencies_as_pyproject_does():
     assert env["channels"] == ["conda-forge", "nodefaults"]
     pip = pip_section()
     assert set(pip) <= set(project)  # the same specifiers, and nothing else (no `-e`, no path)
-    assert {name(r) for r in pip} == runtime_distributions() == {
-        "torch", "torchvision", "numpy", "pandas", "matplotlib", "scipy", "pyyaml", "safetensors"}
+    assert (
+        {name(r) for r in pip}
+        == runtime_distributions()
+        == {"torch", "torchvision", "numpy", "pandas", "matplotlib", "scipy", "pyyaml", "safetensors"}
+    )
 
 
 def pip_install(python: Path, conda_dir: Path, requirements: list[str]) -> subprocess.CompletedProcess:
@@ -66,9 +69,23 @@ def pip_install(python: Path, conda_dir: Path, requirements: list[str]) -> subpr
     file = conda_dir / "condaenv.test.requirements.txt"
     file.write_text("\n".join(requirements))
     return subprocess.run(
-        [str(python), "-m", "pip", "--isolated", "install", "-U", "-r", str(file), "--exists-action=b",
-         "--no-index", "--disable-pip-version-check"],
-        cwd=conda_dir, capture_output=True, text=True, timeout=300,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "--isolated",
+            "install",
+            "-U",
+            "-r",
+            str(file),
+            "--exists-action=b",
+            "--no-index",
+            "--disable-pip-version-check",
+        ],
+        cwd=conda_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -91,8 +108,14 @@ def test_rules_run_in_an_env_built_as_conda_builds_it(tmp_path):
     for entry in installed.iterdir():
         if not (re.match(r"(__editable__[._])?lth\b", entry.name) or entry.suffix == ".pth"):
             (view / entry.name).symlink_to(entry)
-    env_site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                   check=True, capture_output=True, text=True).stdout.strip())
+    env_site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (env_site / "installed.pth").write_text(f"{view}\n")
 
     # The old `-e ..` resolves from .snakemake/ and fails, as it did under conda; the env's list installs.
@@ -108,21 +131,54 @@ def test_rules_run_in_an_env_built_as_conda_builds_it(tmp_path):
     # own, so the jobs' `lth` is the checkout's (the shell prefix in workflow/rules/common.smk).
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     clean["PATH"] = f"{env / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"
-    probe = subprocess.run([str(python), "-c", "import torch, torchvision, pandas; import lth"], cwd=tmp_path,
-                           env=clean, capture_output=True, text=True)
+    probe = subprocess.run(
+        [str(python), "-c", "import torch, torchvision, pandas; import lth"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
     assert probe.returncode == 1 and "No module named 'lth'" in probe.stderr
     assert subprocess.run(["bash", "-c", "command -v lth"], env=clean, capture_output=True).returncode == 1
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "data_root": str(tmp_path / "data"), "device": "cpu", "run": [],
-        "experiments": {"x": {"dataset": "xor", "validation_size": 100, "model": {"name": "mlp", "hidden": [4]},
-                              "train": {"iterations": 10}}},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "data_root": str(tmp_path / "data"),
+                "device": "cpu",
+                "run": [],
+                "experiments": {
+                    "x": {
+                        "dataset": "xor",
+                        "validation_size": 100,
+                        "model": {"name": "mlp", "hidden": [4]},
+                        "train": {"iterations": 10},
+                    }
+                },
+            }
+        )
+    )
     work = tmp_path / "work"
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),
-         "--configfile", str(config), "--cores", "1", "results/data/xor.safetensors", "results/x/trial0/init.safetensors"],
-        env=clean, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(work),
+            "--configfile",
+            str(config),
+            "--cores",
+            "1",
+            "results/data/xor.safetensors",
+            "results/x/trial0/init.safetensors",
+        ],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert (work / "results/data/xor.safetensors").stat().st_size > 0

@@ -38,8 +38,18 @@ def test_structure_numbers_contrast_with_their_cells(monkeypatch, tmp_path):
     rows = []
     for comparison in ("consecutive", "final"):
         for layer, value in (("hidden.0.weight", 0.95), ("hidden.1.weight", 0.5), ("output.weight", -0.8)):
-            rows.append(dict(trial=0, layer=layer, round_a=1, round_b=2, comparison=comparison,
-                             spearman=value, jaccard=(value + 1) / 2, kept_fraction=1.0))
+            rows.append(
+                dict(
+                    trial=0,
+                    layer=layer,
+                    round_a=1,
+                    round_b=2,
+                    comparison=comparison,
+                    spearman=value,
+                    jaccard=(value + 1) / 2,
+                    kept_fraction=1.0,
+                )
+            )
     fig = saved_figure(monkeypatch, lambda: figures.render_structure(pd.DataFrame(rows), tmp_path, "t"))
     checked = 0
     for ax in fig.axes:
@@ -61,9 +71,19 @@ def anatomy_stats(dead: float) -> pd.DataFrame:
     rows = []
     for round_, kept in ((0, 1.0), (1, 0.8), (2, 0.64)):
         for layer, (n_in, n_out) in (("hidden.0.weight", (784, 300)), ("output.weight", (300, 10))):
-            rows.append(dict(trial=0, round=round_, layer=layer, weights=n_in * n_out, surviving=int(n_in * n_out * kept),
-                             in_units=n_in, out_units=n_out, in_units_no_outgoing=dead * n_in * (round_ == 2),
-                             dead_units=dead * n_out * (round_ == 2)))
+            rows.append(
+                dict(
+                    trial=0,
+                    round=round_,
+                    layer=layer,
+                    weights=n_in * n_out,
+                    surviving=int(n_in * n_out * kept),
+                    in_units=n_in,
+                    out_units=n_out,
+                    in_units_no_outgoing=dead * n_in * (round_ == 2),
+                    dead_units=dead * n_out * (round_ == 2),
+                )
+            )
     return pd.DataFrame(rows)
 
 

@@ -18,12 +18,22 @@ KS = [0, 25, 100, 500, 1000]
 
 def sidecar(path, trial, round_, variant="ticket", final=0.98, kept=100):
     """A training sidecar as `lth train` writes one (only the keys the tables read)."""
-    path.write_text(json.dumps({
-        "context": {"experiment": "e", "trial": trial, "round": round_, "variant": variant},
-        "summary": {"final_test_accuracy": final, "early_stop_test_accuracy": final - 0.01,
-                    "early_stop_iteration": 300, "early_stop_val_loss": 0.1, "max_test_accuracy": final},
-        "counts": {"w": kept}, "sizes": {"w": 100},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "context": {"experiment": "e", "trial": trial, "round": round_, "variant": variant},
+                "summary": {
+                    "final_test_accuracy": final,
+                    "early_stop_test_accuracy": final - 0.01,
+                    "early_stop_iteration": 300,
+                    "early_stop_val_loss": 0.1,
+                    "max_test_accuracy": final,
+                },
+                "counts": {"w": kept},
+                "sizes": {"w": 100},
+            }
+        )
+    )
     return path
 
 
@@ -34,7 +44,11 @@ def test_table_has_one_row_per_trained_ticket_with_its_k(tmp_path):
     table = imp_rewinding_table([late, dense, early, dense], [500, 500, 0, 0])
     assert list(table.columns) == IMP_REWINDING_COLUMNS
     assert table[["round", "k", "final_test_accuracy", "weights_remaining"]].values.tolist() == [
-        [0, 0, 0.98, 1.0], [0, 500, 0.98, 1.0], [3, 0, 0.97, 0.51], [3, 500, 0.975, 0.51]]
+        [0, 0, 0.98, 1.0],
+        [0, 500, 0.98, 1.0],
+        [3, 0, 0.97, 0.51],
+        [3, 500, 0.975, 0.51],
+    ]
     with pytest.raises(LthError, match="2 sidecars but 1 rewind"):
         imp_rewinding_table([dense, early], [0])
     reinit = sidecar(tmp_path / "reinit.json", 0, 3, variant="reinit")
@@ -52,11 +66,30 @@ def tables(ks=KS, trials=2):
             unstable = 0.1 if k < 100 else 0.0
             for round_, kept in ((0, 1.0), (3, 0.51)):
                 for split in ("train", "test"):
-                    inst.append(dict(experiment="e", trial=trial, round=round_, k=k, weights_remaining=kept, split=split,
-                                     instability=(unstable if round_ else 0.0) + 0.001 * rng.random()))
+                    inst.append(
+                        dict(
+                            experiment="e",
+                            trial=trial,
+                            round=round_,
+                            k=k,
+                            weights_remaining=kept,
+                            split=split,
+                            instability=(unstable if round_ else 0.0) + 0.001 * rng.random(),
+                        )
+                    )
                 final = 0.98 + 0.001 * trial if round_ == 0 else 0.98 - unstable / 2
-                imp.append(dict(experiment="e", trial=trial, round=round_, k=k, weights_remaining=kept,
-                                final_test_accuracy=final, early_stop_test_accuracy=final, early_stop_iteration=100))
+                imp.append(
+                    dict(
+                        experiment="e",
+                        trial=trial,
+                        round=round_,
+                        k=k,
+                        weights_remaining=kept,
+                        final_test_accuracy=final,
+                        early_stop_test_accuracy=final,
+                        early_stop_iteration=100,
+                    )
+                )
     return pd.DataFrame(inst), pd.DataFrame(imp)
 
 

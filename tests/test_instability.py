@@ -92,7 +92,9 @@ def test_mask_is_kept_along_the_path_and_model_restored(make_model, xor_splits):
     seen = []
 
     def check(module, inputs):
-        seen.append(all(bool((params[name][~m] == 0).all()) and bool((params[name][m] != 0).any()) for name, m in mask.items()))
+        seen.append(
+            all(bool((params[name][~m] == 0).all()) and bool((params[name][m] != 0).any()) for name, m in mask.items())
+        )
 
     handle = model.register_forward_pre_hook(check)
     model.train()
@@ -193,7 +195,10 @@ def test_path_recomputes_batchnorm_inside_and_keeps_the_endpoints_own():
         for p in b_net.parameters():
             p.add_(0.5)
     a, b = state(a_net), state(b_net)
-    mask = {"0.weight": torch.ones(3, 4, dtype=torch.bool), "3.weight": torch.tensor([[1, 0, 1], [0, 1, 1]], dtype=torch.bool)}
+    mask = {
+        "0.weight": torch.ones(3, 4, dtype=torch.bool),
+        "3.weight": torch.tensor([[1, 0, 1], [0, 1, 1]], dtype=torch.bool),
+    }
     g = torch.Generator().manual_seed(2)
     train = Split(torch.randn(512, 4, generator=g) + 1, torch.randint(0, 2, (512,), generator=g))
     test = Split(torch.randn(256, 4, generator=g) + 1, torch.randint(0, 2, (256,), generator=g))
@@ -204,8 +209,9 @@ def test_path_recomputes_batchnorm_inside_and_keeps_the_endpoints_own():
         a_net(train.x[:64] * 2)
     a_net.eval()
     a = state(a_net)
-    frame = error_along_path(a_net, a, b, mask, {"train": train, "test": test}, [0.0, 0.5, 1.0], bn_batches=4,
-                             bn_batch_size=128)
+    frame = error_along_path(
+        a_net, a, b, mask, {"train": train, "test": test}, [0.0, 0.5, 1.0], bn_batches=4, bn_batch_size=128
+    )
     test_loss = frame[frame.split == "test"].set_index("alpha").loss
     probe = bn_net()
     probe.load_state_dict(masks.apply(interpolate(a, b, 0.5), mask))
@@ -231,10 +237,14 @@ def test_resnet20_path_recomputes_all_its_batchnorms():
     for seed, net in enumerate(nets):
         models.initialise(net, spec, seed)
     a, b = state(nets[0]), state(nets[1])
-    mask = masks.prune(nets[0], a, masks.full_mask(nets[0]), PruneSpec(strategy="global", rate=0.5, exclude=("output",)))
+    mask = masks.prune(
+        nets[0], a, masks.full_mask(nets[0]), PruneSpec(strategy="global", rate=0.5, exclude=("output",))
+    )
     assert not any("bn" in name or "shortcut.1" in name for name in mask)
     g = torch.Generator().manual_seed(0)
     train = Split(torch.randn(64, 3, 8, 8, generator=g), torch.randint(0, 10, (64,), generator=g))
     assert recompute_batchnorm(nets[0], train, batches=2, batch_size=32) == 21
-    frame = error_along_path(nets[0], a, b, mask, {"train": train, "test": train}, [0.0, 0.5, 1.0], bn_batches=2, bn_batch_size=32)
+    frame = error_along_path(
+        nets[0], a, b, mask, {"train": train, "test": train}, [0.0, 0.5, 1.0], bn_batches=2, bn_batch_size=32
+    )
     assert len(frame) == 6 and frame["error"].between(0, 1).all()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
 import torch
+from conftest import random_weights
 
 from lth import masks
 from lth.errors import LthError
 from lth.specs import PruneSpec
-from conftest import random_weights
 
 LENET_SIZES = {"hidden.0.weight": 784 * 300, "hidden.1.weight": 300 * 100, "output.weight": 100 * 10}
 
@@ -114,15 +113,15 @@ def test_global_subset_of_layers_leaves_others_alone(lenet):
 @pytest.mark.parametrize(
     "n, rate, removed",
     [
-        (10, 0.25, 3),   # 2.5 -> 3 (halves up, not Python's round-half-even 2)
-        (25, 0.1, 3),    # 2.5 -> 3
-        (10, 0.15, 2),   # 1.5000000000000002 -> 2
+        (10, 0.25, 3),  # 2.5 -> 3 (halves up, not Python's round-half-even 2)
+        (25, 0.1, 3),  # 2.5 -> 3
+        (10, 0.15, 2),  # 1.5000000000000002 -> 2
         (90, 0.35, 32),  # 31.499999999999996 in floating point, exactly 31.5 -> 32
-        (3, 0.5, 2),     # 1.5 -> 2
+        (3, 0.5, 2),  # 1.5 -> 2
         (1, 0.5, 1),
         (1, 0.49, 0),
-        (7, 0.2, 1),     # 1.4 -> 1
-        (8, 0.2, 2),     # 1.6 -> 2
+        (7, 0.2, 1),  # 1.4 -> 1
+        (8, 0.2, 2),  # 1.6 -> 2
         (0, 0.2, 0),
         (5, 0.0, 0),
     ],

@@ -66,7 +66,9 @@ def test_conv6_count_follows_its_architecture_not_the_papers_1_7m():
     1,144,512 in the convolutions and 1,116,672 in the FC layers. We follow the architecture."""
     model = build("conv6")
     kinds = model.prunable_layers()
-    by_kind = {k: sum(masks.full_mask(model)[n].numel() for n in kinds if kinds[n] == k) for k in ("conv", "fc", "output")}
+    by_kind = {
+        k: sum(masks.full_mask(model)[n].numel() for n in kinds if kinds[n] == k) for k in ("conv", "fc", "output")
+    }
     assert by_kind == {"conv": 1_144_512, "fc": 1_114_112, "output": 2_560}
     assert weight_count(model) == 2_261_184
 
@@ -161,8 +163,12 @@ def test_one_training_step_on_the_cifar_subset(prepared, name):
     assert splits.train.x.shape[1:] == CIFAR
     model = build(name)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    mask = masks.prune(model, before, masks.full_mask(model), GLOBAL_CONV if name in ("vgg16", "vgg19", "resnet20") else LAYERWISE)
-    spec = TrainSpec(optimizer="sgd", lr=0.01, batch_size=8, iterations=1, eval_every=1, eval_batch_size=64, augment=True)
+    mask = masks.prune(
+        model, before, masks.full_mask(model), GLOBAL_CONV if name in ("vgg16", "vgg19", "resnet20") else LAYERWISE
+    )
+    spec = TrainSpec(
+        optimizer="sgd", lr=0.01, batch_size=8, iterations=1, eval_every=1, eval_batch_size=64, augment=True
+    )
     small = data.Splits(splits.train, splits.val, data.Split(splits.test.x[:32], splits.test.y[:32]), splits.info)
     result = train(model, mask, small, spec, order_seed=0)
     params = dict(model.named_parameters())

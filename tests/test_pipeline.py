@@ -34,7 +34,10 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), "--cores", "2", *args],
-        capture_output=True, text=True, env=env, timeout=1500,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1500,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
@@ -79,8 +82,12 @@ def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = T
     rounds = range(1, exp.prune.rounds + 1) if rounds is None else rounds
     t, r, c = exp.trials, len(rounds), len(exp.controls)
     families = 2 if exp.prune.mode == "both" else 1
-    jobs = {"prune": t * r * families, "rewind": t * r * families, "control": t * r * c,
-            "train": t * r * (len(exp.variants(1)))}
+    jobs = {
+        "prune": t * r * families,
+        "rewind": t * r * families,
+        "control": t * r * c,
+        "train": t * r * (len(exp.variants(1))),
+    }
     if trials:
         jobs.update(init=t, train_dense=t)
         if exp.instability:
@@ -94,10 +101,18 @@ def expected_jobs(exp: Experiment, rounds: range | None = None, trials: bool = T
             sparse = [r for r in exp.instability.rounds if r > 0]
             iterative = exp.ticket_mask == "iterative"
             trained = max(sparse, default=0) if iterative else len(sparse)
-            jobs.update(instability_start=t * points, instability_train=2 * t * points, interpolate=t * points,
-                        spawn=t * len(spawned), rewind_k_start=t * chains * trained, rewind_k_train=t * chains * trained,
-                        rewind_k_prune=t * chains * max(0, trained - 1) * iterative,
-                        instability_table=1, imp_rewinding=1, instability_figures=1)
+            jobs.update(
+                instability_start=t * points,
+                instability_train=2 * t * points,
+                interpolate=t * points,
+                spawn=t * len(spawned),
+                rewind_k_start=t * chains * trained,
+                rewind_k_train=t * chains * trained,
+                rewind_k_prune=t * chains * max(0, trained - 1) * iterative,
+                instability_table=1,
+                imp_rewinding=1,
+                instability_figures=1,
+            )
     jobs.update(summary=1, figures=1, all=1)
     if exp.prune.rounds >= 1:
         jobs.update(structure=1, structure_figures=1, anatomy=1, anatomy_figures=1)
@@ -110,17 +125,32 @@ def test_default_config_dry_run_job_counts(tmp_path):
     proc = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config.yaml"))
     exp = Experiment.from_config("lenet_mnist", config["experiments"]["lenet_mnist"])
     t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
-    assert job_counts(proc.stdout) == {
-        "all": 1, "data": 1, "init": t, "train_dense": t, "prune": t * r, "rewind": t * r,
-        "control": t * r * c, "train": t * r * (1 + c), "summary": 1, "figures": 1,
-        "structure": 1, "structure_figures": 1, "anatomy": 1, "anatomy_figures": 1,
-    } == {"data": 1, **expected_jobs(exp)}
+    assert (
+        job_counts(proc.stdout)
+        == {
+            "all": 1,
+            "data": 1,
+            "init": t,
+            "train_dense": t,
+            "prune": t * r,
+            "rewind": t * r,
+            "control": t * r * c,
+            "train": t * r * (1 + c),
+            "summary": 1,
+            "figures": 1,
+            "structure": 1,
+            "structure_figures": 1,
+            "anatomy": 1,
+            "anatomy_figures": 1,
+        }
+        == {"data": 1, **expected_jobs(exp)}
+    )
 
 
 def shell_commands(output: str) -> list[str]:
     """The `lth` commands a dry run with -p prints."""
     prefix = "Shell command: "
-    return [line[len(prefix):] for line in output.splitlines() if line.startswith(prefix + "lth ")]
+    return [line[len(prefix) :] for line in output.splitlines() if line.startswith(prefix + "lth ")]
 
 
 def flag(command: str, name: str) -> str | None:
@@ -148,12 +178,16 @@ def test_sparse_copies_at_k_start_from_imp_rewound_to_k(tmp_path, data_root, mod
     iterative = family == "iterative"
     for t in range(exp.trials):
         trial = f"results/smoke/trial{t}"
-        theta = {0: f"{trial}/init.safetensors", 50: f"{trial}/rewind.safetensors", 100: f"{trial}/spawn/k100.safetensors"}
+        theta = {
+            0: f"{trial}/init.safetensors",
+            50: f"{trial}/rewind.safetensors",
+            100: f"{trial}/spawn/k100.safetensors",
+        }
         for k in (0, 50, 100):
             run = trial if k == 50 else f"{trial}/rewind_k{k}"
 
             def mask(r):
-                return f"{run if iterative and r > 1 else trial}/round{r}/mask_{family}.safetensors"
+                return f"{run if iterative and r > 1 else trial}/round{r}/mask_{family}.safetensors"  # noqa: B023
 
             for r in (0, 1, 3):
                 start = by_out[f"{trial}/instability/round{r}/k{k}/start.safetensors"]
@@ -196,8 +230,18 @@ def test_smoke_run_writes_summary_and_figures(smoke_run):
     expected_rows = exp.trials * (1 + exp.prune.rounds * len(exp.variants(1)))
     assert len(summary) == expected_rows
     assert summary.groupby(["trial", "round", "variant"]).size().max() == 1
-    required = {"experiment", "trial", "round", "variant", "weights_remaining", "early_stop_iteration",
-                "early_stop_val_loss", "early_stop_test_accuracy", "final_test_accuracy", "max_test_accuracy"}
+    required = {
+        "experiment",
+        "trial",
+        "round",
+        "variant",
+        "weights_remaining",
+        "early_stop_iteration",
+        "early_stop_val_loss",
+        "early_stop_test_accuracy",
+        "final_test_accuracy",
+        "max_test_accuracy",
+    }
     assert required <= set(summary.columns)
     assert set(summary["variant"]) == {"ticket", "oneshot", *exp.controls}
     # weights_remaining is exactly the mask arithmetic of the pruning schedule (LeNet: 784-300-100-10).
@@ -205,7 +249,9 @@ def test_smoke_run_writes_summary_and_figures(smoke_run):
     rates = {"hidden.0.weight": 0.2, "hidden.1.weight": 0.2, "output.weight": 0.1}
     for round_, rows in summary.groupby("round"):
         kept = {k: survivors(n, rates[k], round_) for k, n in sizes.items()}
-        assert rows["weights_remaining"].tolist() == pytest.approx([sum(kept.values()) / sum(sizes.values())] * len(rows), abs=0)
+        assert rows["weights_remaining"].tolist() == pytest.approx(
+            [sum(kept.values()) / sum(sizes.values())] * len(rows), abs=0
+        )
         for layer, n in sizes.items():
             assert (rows[f"remaining_{layer}"] == kept[layer] / n).all()
     # Every output records its seeds; controls have their own.
@@ -227,7 +273,9 @@ def test_smoke_run_writes_instability_and_structure(smoke_run):
     assert paths.groupby(["trial", "round", "k", "split"]).size().eq(exp.instability.points).all()
     assert_copies_start_from_imp_rewound_to_k(out, exp)
     structure = pd.read_csv(out / "structure.csv")
-    assert {"trial", "layer", "round_a", "round_b", "comparison", "spearman", "jaccard", "kept_fraction"} <= set(structure.columns)
+    assert {"trial", "layer", "round_a", "round_b", "comparison", "spearman", "jaccard", "kept_fraction"} <= set(
+        structure.columns
+    )
     assert set(structure["trial"]) == set(range(exp.trials))
     assert (structure["kept_fraction"] == 1.0).all()  # IMP masks are nested
     assert structure["spearman"].between(-1, 1).all()
@@ -252,7 +300,10 @@ def assert_copies_start_from_imp_rewound_to_k(out: Path, exp: Experiment) -> Non
         def load(path):
             return checkpoint.load(path, "state")
 
-        own, at0 = load(trial / f"round{round_}/mask_iterative.safetensors"), load(trial / f"rewind_k0/round{round_}/mask_iterative.safetensors")
+        own, at0 = (
+            load(trial / f"round{round_}/mask_iterative.safetensors"),
+            load(trial / f"rewind_k0/round{round_}/mask_iterative.safetensors"),
+        )
         theta0 = load(trial / "init.safetensors")
         start0, start50 = (load(trial / f"instability/round{round_}/k{k}/start.safetensors") for k in (0, 50))
         assert at0.provenance["context"]["k"] == 0
@@ -264,10 +315,17 @@ def assert_copies_start_from_imp_rewound_to_k(out: Path, exp: Experiment) -> Non
         # Same counts at every k: the schedule does not depend on the rewind point.
         assert {n: int(m.sum()) for n, m in at0.masks.items()} == {n: int(m.sum()) for n, m in own.masks.items()}
         rows = imp[imp["trial"] == t].set_index(["round", "k"])["final_test_accuracy"]
-        ticket = summary[(summary["trial"] == t) & (summary["variant"] == "ticket")].set_index("round")["final_test_accuracy"]
+        ticket = summary[(summary["trial"] == t) & (summary["variant"] == "ticket")].set_index("round")[
+            "final_test_accuracy"
+        ]
         assert rows[(0, 0)] == rows[(0, 50)] == ticket[0]  # the dense network, shared
         assert rows[(round_, 50)] == ticket[round_]  # the experiment's own ticket
-        assert rows[(round_, 0)] == load(trial / f"rewind_k0/round{round_}/ticket/trained.safetensors").provenance["summary"]["final_test_accuracy"]
+        assert (
+            rows[(round_, 0)]
+            == load(trial / f"rewind_k0/round{round_}/ticket/trained.safetensors").provenance["summary"][
+                "final_test_accuracy"
+            ]
+        )
     assert len(imp) == exp.trials * 2 * 2
 
 
@@ -276,13 +334,23 @@ def test_adding_a_k_schedules_only_its_imp_run_and_pairs(smoke_run):
     config = yaml.safe_load(configfile.read_text())
     exp = Experiment.from_config("smoke", config["experiments"]["smoke"])
     ks = [*exp.instability.rewind_iterations, 100]
-    override = write_config(workdir / "more_k.yaml", {"experiments": {"smoke": {"instability": {"rewind_iterations": ks}}}})
+    override = write_config(
+        workdir / "more_k.yaml", {"experiments": {"smoke": {"instability": {"rewind_iterations": ks}}}}
+    )
     proc = snakemake(workdir, "-n", "--configfile", str(configfile), str(override))
     t, (round_,) = exp.trials, exp.instability.rounds
     assert job_counts(proc.stdout) == {
-        "spawn": t, "rewind_k_prune": t * (round_ - 1), "rewind_k_start": t * round_, "rewind_k_train": t * round_,
-        "instability_start": t, "instability_train": 2 * t, "interpolate": t,
-        "instability_table": 1, "imp_rewinding": 1, "instability_figures": 1, "all": 1,
+        "spawn": t,
+        "rewind_k_prune": t * (round_ - 1),
+        "rewind_k_start": t * round_,
+        "rewind_k_train": t * round_,
+        "instability_start": t,
+        "instability_train": 2 * t,
+        "interpolate": t,
+        "instability_table": 1,
+        "imp_rewinding": 1,
+        "instability_figures": 1,
+        "all": 1,
     }
 
 
@@ -333,7 +401,9 @@ def test_shuffle_control_in_the_pipeline_and_its_output_switch(smoke_run):
     for name in ("output.weight", "output.bias", "hidden.0.bias"):
         assert ticket.weights[name].equal(shuffled.weights[name]), name
     assert yaml.safe_load((round1 / "shuffle/start.json").read_text())["shuffled_layers"] == [
-        "hidden.0.weight", "hidden.1.weight"]
+        "hidden.0.weight",
+        "hidden.1.weight",
+    ]
     override = write_config(workdir / "shuffle_output.yaml", {"experiments": {"smoke": {"shuffle_output": True}}})
     counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(override)).stdout)
     shuffles = exp.trials * exp.prune.rounds
@@ -353,9 +423,23 @@ def test_editing_the_control_start_reruns_the_controls_and_what_follows(smoke_ru
     with (copy / "lth" / "controls.py").open("a") as f:
         f.write("\n# an edit of the control starts\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(copy / "Snakefile"), "--directory", str(workdir),
-         "--cores", "1", "-n", "--configfile", str(configfile)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(copy / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "1",
+            "-n",
+            "--configfile",
+            str(configfile),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     exp = Experiment.from_config("smoke", yaml.safe_load(configfile.read_text())["experiments"]["smoke"])
@@ -385,9 +469,19 @@ def test_bad_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
 
 
 PAPER_RECIPES = [
-    "conv2_cifar10", "conv4_cifar10", "conv6_cifar10", "vgg19_cifar10", "vgg19_cifar10_lr001",
-    "vgg19_cifar10_warmup", "resnet20_cifar10", "resnet20_cifar10_lr001", "resnet20_cifar10_warmup",
-    "lenet_mnist_lmc", "resnet20_cifar10_lmc", "resnet20_cifar10_lmc_low", "resnet20_cifar10_lmc_warmup",
+    "conv2_cifar10",
+    "conv4_cifar10",
+    "conv6_cifar10",
+    "vgg19_cifar10",
+    "vgg19_cifar10_lr001",
+    "vgg19_cifar10_warmup",
+    "resnet20_cifar10",
+    "resnet20_cifar10_lr001",
+    "resnet20_cifar10_warmup",
+    "lenet_mnist_lmc",
+    "resnet20_cifar10_lmc",
+    "resnet20_cifar10_lmc_low",
+    "resnet20_cifar10_lmc_warmup",
     "vgg16_cifar10_lmc",
 ]
 
@@ -416,9 +510,20 @@ def test_conv2_smoke_run_on_the_cifar_subset(tmp_path, real_data_root):
     summary = pd.read_csv(out / "summary.csv")
     assert sorted(zip(summary["round"], summary["variant"])) == [(0, "ticket"), (1, "reinit"), (1, "ticket")]
     # Conv-2 on 32×32×3: two 3×3 convolutions (conv rate 10%), fc 16384-256-256 (20%), output (10%).
-    sizes = {"convs.0.weight": 3 * 64 * 9, "convs.1.weight": 64 * 64 * 9, "hidden.0.weight": 16384 * 256,
-             "hidden.1.weight": 256 * 256, "output.weight": 256 * 10}
-    rates = {"convs.0.weight": 0.1, "convs.1.weight": 0.1, "hidden.0.weight": 0.2, "hidden.1.weight": 0.2, "output.weight": 0.1}
+    sizes = {
+        "convs.0.weight": 3 * 64 * 9,
+        "convs.1.weight": 64 * 64 * 9,
+        "hidden.0.weight": 16384 * 256,
+        "hidden.1.weight": 256 * 256,
+        "output.weight": 256 * 10,
+    }
+    rates = {
+        "convs.0.weight": 0.1,
+        "convs.1.weight": 0.1,
+        "hidden.0.weight": 0.2,
+        "hidden.1.weight": 0.2,
+        "output.weight": 0.1,
+    }
     for layer, n in sizes.items():
         assert (summary.loc[summary["round"] == 1, f"remaining_{layer}"] == survivors(n, rates[layer], 1) / n).all()
     trained = checkpoint.load(out / "trial0/round1/ticket/trained.safetensors", "trained")
@@ -430,6 +535,7 @@ def test_conv2_smoke_run_on_the_cifar_subset(tmp_path, real_data_root):
 
 
 # --- The HTML report, rendered in a real browser -------------------------------------------------
+
 
 def chromium() -> str:
     """Debian's headless-capable Chromium, installed with apt-get when missing (CI runs as root);
@@ -452,9 +558,21 @@ def render(page: Path, screenshot: Path | None = None) -> tuple[str, list[str]]:
     styles left out) and the sources of its images; optionally a 1600×900 screenshot."""
     shot = [f"--screenshot={screenshot}"] if screenshot else []
     proc = subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1600,900",
-         "--virtual-time-budget=20000", *shot, "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=300,
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1600,900",
+            "--virtual-time-budget=20000",
+            *shot,
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
@@ -499,18 +617,26 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     report = tmp_path / "report.html"
     snakemake(workdir, "--report", str(report), "--configfile", str(configfile))
     html = report.read_text()
-    assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=[\"']?https?:", html), "report loads a remote resource"
+    assert not re.search(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=[\"']?https?:", html), (
+        "report loads a remote resource"
+    )
     assert_captions_render(html)
     flat = re.sub(r"(?:\\n|\s)+", " ", html)  # the captions sit in JSON strings, newlines as \n
     assert "With late rewinding to iteration k = 50, every sparse network (the ticket and the control) starts" in flat
 
-    other = snakemake(workdir, "--report", str(tmp_path / "other.html"), "--configfile", str(REPO / "config.yaml"), check=False)
+    other = snakemake(
+        workdir, "--report", str(tmp_path / "other.html"), "--configfile", str(REPO / "config.yaml"), check=False
+    )
     said = other.stdout + other.stderr
     assert other.returncode != 0 and not (tmp_path / "other.html").exists()
-    assert (f"report: the report is built for --configfile {REPO / 'config.yaml'}, whose results are missing: "
-            "results/lenet_mnist/") in said
-    assert ("results/ holds: smoke (run by configs/smoke.yaml). Build the report with the config files of the run, "
-            "e.g. snakemake --report results/report.html --configfile configs/smoke.yaml") in said
+    assert (
+        f"report: the report is built for --configfile {REPO / 'config.yaml'}, whose results are missing: "
+        "results/lenet_mnist/"
+    ) in said
+    assert (
+        "results/ holds: smoke (run by configs/smoke.yaml). Build the report with the config files of the run, "
+        "e.g. snakemake --report results/report.html --configfile configs/smoke.yaml"
+    ) in said
 
     text, _ = render(report)
     figures = sorted(p.name for p in (workdir / "results/smoke/figures").glob("*.png"))
@@ -521,8 +647,13 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
     assert {"accuracy.png", "early_stop.png", "curves.png"} <= set(listed["figures"])
     assert "summary.csv" in listed["tables"]
     assert {"structure.csv", "structure.png"} <= set(listed["structure"])
-    assert {"instability.csv", "imp_rewinding.csv", "instability_paths.png", "instability_vs_k.png",
-            "imp_rewinding_vs_k.png"} <= set(listed["instability"])
+    assert {
+        "instability.csv",
+        "imp_rewinding.csv",
+        "instability_paths.png",
+        "instability_vs_k.png",
+        "imp_rewinding_vs_k.png",
+    } <= set(listed["instability"])
     assert sorted(name for names in listed.values() for name in names if name.endswith(".png")) == figures
 
     # The accuracy figure, as a click on it shows it: the image beside its caption.
@@ -533,13 +664,15 @@ def test_report_renders_in_chromium(smoke_run, tmp_path):
         f'category: "smoke", subcategory: "figures", resultPath: "{path}", content: "img", '
         f'contentPath: results["{path}"].data_uri}}), 100));</script></body>'
     )
-    view.write_text(html[: html.rindex("</body>")] + script + html[html.rindex("</body>") + 7:])
+    view.write_text(html[: html.rindex("</body>")] + script + html[html.rindex("</body>") + 7 :])
     screenshot = tmp_path / "report.png"
     text, images = render(view, screenshot)
     assert any(src.startswith("data:image/png;") and "filename=accuracy.png;base64," in src for src in images)
     assert "in experiment smoke (smoke: mlp 300-100 on mnist" in text
     assert "Lines are the means over the 2 trials; error bars span their minimum to maximum." in text
-    assert "Early-stop iteration (minimum" not in text and "Test accuracy during training" not in text  # not the others'
+    assert (
+        "Early-stop iteration (minimum" not in text and "Test accuracy during training" not in text
+    )  # not the others'
     assert "Settings : data dataset mnist, split_seed 0, train_fraction 1.0, validation_size 1000" in text
     assert "rewind_iteration 50; trials 2; seed 0; controls reinit, shuffle, random." in text
     # The figure was drawn: the plot's coloured lines (saturated pixels) in the content area.

@@ -23,17 +23,61 @@ REPO = Path(__file__).resolve().parents[1]
 # Table 1: network (our model name), training steps, batch, optimizer, rate, schedule (10× drops),
 # warmup, density of the IMP ticket the paper studies (% of weights left).
 TABLE_1 = {
-    "lenet_mnist_lmc": dict(model="mlp", dataset="mnist", iterations=24_000, batch_size=60, optimizer="adam",
-                            lr=12e-4, milestones=(), warmup=0, density=3.5),
-    "resnet20_cifar10_lmc": dict(model="resnet20", dataset="cifar10", iterations=63_000, batch_size=128,
-                                 optimizer="sgd", lr=0.1, milestones=(32_000, 48_000), warmup=0, density=16.8),
-    "resnet20_cifar10_lmc_low": dict(model="resnet20", dataset="cifar10", iterations=63_000, batch_size=128,
-                                     optimizer="sgd", lr=0.01, milestones=(32_000, 48_000), warmup=0, density=8.6),
-    "resnet20_cifar10_lmc_warmup": dict(model="resnet20", dataset="cifar10", iterations=63_000, batch_size=128,
-                                        optimizer="sgd", lr=0.03, milestones=(32_000, 48_000), warmup=30_000,
-                                        density=8.6),
-    "vgg16_cifar10_lmc": dict(model="vgg16", dataset="cifar10", iterations=63_000, batch_size=128, optimizer="sgd",
-                              lr=0.1, milestones=(32_000, 48_000), warmup=0, density=1.5),
+    "lenet_mnist_lmc": dict(
+        model="mlp",
+        dataset="mnist",
+        iterations=24_000,
+        batch_size=60,
+        optimizer="adam",
+        lr=12e-4,
+        milestones=(),
+        warmup=0,
+        density=3.5,
+    ),
+    "resnet20_cifar10_lmc": dict(
+        model="resnet20",
+        dataset="cifar10",
+        iterations=63_000,
+        batch_size=128,
+        optimizer="sgd",
+        lr=0.1,
+        milestones=(32_000, 48_000),
+        warmup=0,
+        density=16.8,
+    ),
+    "resnet20_cifar10_lmc_low": dict(
+        model="resnet20",
+        dataset="cifar10",
+        iterations=63_000,
+        batch_size=128,
+        optimizer="sgd",
+        lr=0.01,
+        milestones=(32_000, 48_000),
+        warmup=0,
+        density=8.6,
+    ),
+    "resnet20_cifar10_lmc_warmup": dict(
+        model="resnet20",
+        dataset="cifar10",
+        iterations=63_000,
+        batch_size=128,
+        optimizer="sgd",
+        lr=0.03,
+        milestones=(32_000, 48_000),
+        warmup=30_000,
+        density=8.6,
+    ),
+    "vgg16_cifar10_lmc": dict(
+        model="vgg16",
+        dataset="cifar10",
+        iterations=63_000,
+        batch_size=128,
+        optimizer="sgd",
+        lr=0.1,
+        milestones=(32_000, 48_000),
+        warmup=0,
+        density=1.5,
+    ),
 }
 # open_lth's defaults (models/mnist_lenet.py, cifar_resnet.py, cifar_vgg.py): what Table 1 leaves out.
 OPEN_LTH = {
@@ -53,7 +97,13 @@ def test_recipe_trains_as_table_1_says(name):
     assert exp.model.name == paper["model"] and exp.data.dataset == paper["dataset"]
     train = exp.train
     assert (train.iterations, train.batch_size, train.optimizer, train.lr, train.milestones, train.warmup) == (
-        paper["iterations"], paper["batch_size"], paper["optimizer"], paper["lr"], paper["milestones"], paper["warmup"])
+        paper["iterations"],
+        paper["batch_size"],
+        paper["optimizer"],
+        paper["lr"],
+        paper["milestones"],
+        paper["warmup"],
+    )
     assert train.gamma == 0.1  # "10x drop"
     defaults = OPEN_LTH[paper["dataset"]]
     assert exp.model.init == defaults["init"]

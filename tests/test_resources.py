@@ -20,8 +20,12 @@ from lth.cli import build_parser
 REPO = Path(__file__).resolve().parents[1]
 # Every rule's command, in tiny versions: IMP with controls, one-shot masks and an instability
 # point with a spawn (smoke + the SLURM test's override), the ablations and a sweep, both studies.
-CONFIGS = ["configs/smoke.yaml", "tests/slurm/smoke_small.yaml", "configs/smoke_sweeps_ablations.yaml",
-           "configs/smoke_studies.yaml"]
+CONFIGS = [
+    "configs/smoke.yaml",
+    "tests/slurm/smoke_small.yaml",
+    "configs/smoke_sweeps_ablations.yaml",
+    "configs/smoke_studies.yaml",
+]
 RUN = ["smoke", "ablate", "less_data", "fashion_ticket_smoke", "xor_smoke"]
 
 
@@ -37,9 +41,24 @@ def dry_run_jobs(tmp_path: Path, **settings) -> list[dict]:
     override = tmp_path / "override.yaml"
     override.write_text(yaml.safe_dump({"run": RUN, **settings}))
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "-n", "--cores", "4", "--configfile", *(str(REPO / c) for c in CONFIGS), str(override)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "-n",
+            "--cores",
+            "4",
+            "--configfile",
+            *(str(REPO / c) for c in CONFIGS),
+            str(override),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     jobs = []
@@ -49,13 +68,19 @@ def dry_run_jobs(tmp_path: Path, **settings) -> list[dict]:
             continue
         res = re.search(r"^\s+resources: (.*)$", block, re.M)
         threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
-        command = re.search(r"\blth ([a-z][a-z-]*)", block.split("Shell command:", 1)[-1]) if "Shell command:" in block else None
-        jobs.append({
-            "rule": rule,
-            "command": command.group(1) if command else None,
-            "threads": int(threads.group(1)) if threads else 1,
-            "resources": dict(kv.split("=", 1) for kv in res.group(1).split(", ")) if res else {},
-        })
+        command = (
+            re.search(r"\blth ([a-z][a-z-]*)", block.split("Shell command:", 1)[-1])
+            if "Shell command:" in block
+            else None
+        )
+        jobs.append(
+            {
+                "rule": rule,
+                "command": command.group(1) if command else None,
+                "threads": int(threads.group(1)) if threads else 1,
+                "resources": dict(kv.split("=", 1) for kv in res.group(1).split(", ")) if res else {},
+            }
+        )
     assert jobs and all(job["command"] for job in jobs), "could not read the dry run's jobs"
     return jobs
 
@@ -67,8 +92,17 @@ def test_dry_run_resources_per_rule(tmp_path, device, gpu):
     on_device = device_commands()
     assert on_device == {"train", "interpolate", "evaluate", "weight-study"}
     device_rules = {job["rule"] for job in jobs if job["command"] in on_device}
-    assert device_rules == {"train_dense", "train", "train_clamped_dense", "spawn", "instability_train", "interpolate",
-                            "ticket_new_init_train", "ticket_weights", "rewind_k_train"}
+    assert device_rules == {
+        "train_dense",
+        "train",
+        "train_clamped_dense",
+        "spawn",
+        "instability_train",
+        "interpolate",
+        "ticket_new_init_train",
+        "ticket_weights",
+        "rewind_k_train",
+    }
     for job in jobs:
         res = job["resources"]
         if job["rule"] in device_rules:
@@ -89,15 +123,37 @@ def test_dry_run_vgg19_on_a_gpu_asks_for_more_than_an_hour(tmp_path):
     lmc = config["experiments"]["resnet20_cifar10_lmc"]
     override = tmp_path / "override.yaml"
     small = {"trials": 1, "prune": {"rounds": 1}}  # the recipes' time limits, in a small DAG
-    override.write_text(yaml.safe_dump({
-        "run": ["vgg19_cifar10", "resnet20_cifar10_lmc"], "device": "cuda",
-        "experiments": {"vgg19_cifar10": small,
-                        "resnet20_cifar10_lmc": {**small, "instability": {"rounds": [1], "rewind_iterations": [100]}}},
-    }))
+    override.write_text(
+        yaml.safe_dump(
+            {
+                "run": ["vgg19_cifar10", "resnet20_cifar10_lmc"],
+                "device": "cuda",
+                "experiments": {
+                    "vgg19_cifar10": small,
+                    "resnet20_cifar10_lmc": {**small, "instability": {"rounds": [1], "rewind_iterations": [100]}},
+                },
+            }
+        )
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "-n", "--cores", "4", "--configfile", str(REPO / "config.yaml"), str(override)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "-n",
+            "--cores",
+            "4",
+            "--configfile",
+            str(REPO / "config.yaml"),
+            str(override),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     runtimes = {}
@@ -108,12 +164,14 @@ def test_dry_run_vgg19_on_a_gpu_asks_for_more_than_an_hour(tmp_path):
         if exp and res:
             runtimes.setdefault((rule, exp.group(1)), set()).add(int(res.group(1)))
     train = vgg["train"]
-    expected = resources.training_minutes("vgg19", "cuda", train["iterations"], train["batch_size"],
-                                          train["eval_every"], vgg["validation_size"])
+    expected = resources.training_minutes(
+        "vgg19", "cuda", train["iterations"], train["batch_size"], train["eval_every"], vgg["validation_size"]
+    )
     assert runtimes[("train_dense", "vgg19_cifar10")] == runtimes[("train", "vgg19_cifar10")] == {expected}
     assert expected > 60
-    path = resources.evaluation_minutes("resnet20", "cuda", resources.path_examples(lmc["instability"]["points"]),
-                                        lmc["train"]["batch_size"])
+    path = resources.evaluation_minutes(
+        "resnet20", "cuda", resources.path_examples(lmc["instability"]["points"]), lmc["train"]["batch_size"]
+    )
     assert runtimes[("interpolate", "resnet20_cifar10_lmc")] == {path}
 
 
@@ -133,8 +191,9 @@ def test_training_minutes_arithmetic_and_retry():
 
 
 def test_unlisted_models_take_the_slowest_models_time():
-    assert resources.training_minutes("vgg16", "cuda", 5000, 64, 100, 5000) == \
-        resources.training_minutes("vgg19", "cuda", 5000, 64, 100, 5000)
+    assert resources.training_minutes("vgg16", "cuda", 5000, 64, 100, 5000) == resources.training_minutes(
+        "vgg19", "cuda", 5000, 64, 100, 5000
+    )
 
 
 def test_memory_follows_model_and_device():

@@ -11,8 +11,18 @@ from lth.data import DATASETS
 from lth.experiment import CONTROLS, KEYS
 from lth.models import MODELS
 from lth.specs import (
-    DATASET_NAMES, HIDDEN, INITIALISERS, LAYER_KINDS, MODEL_NAMES, OPTIMIZERS, PRUNE_MODES, STRATEGIES, InstabilitySpec,
-    ModelSpec, PruneSpec, TrainSpec,
+    DATASET_NAMES,
+    HIDDEN,
+    INITIALISERS,
+    LAYER_KINDS,
+    MODEL_NAMES,
+    OPTIMIZERS,
+    PRUNE_MODES,
+    STRATEGIES,
+    InstabilitySpec,
+    ModelSpec,
+    PruneSpec,
+    TrainSpec,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +35,12 @@ def test_experiment_keys_match():
 
 
 def test_spec_fields_match():
-    for key, spec in (("model", ModelSpec), ("train", TrainSpec), ("prune", PruneSpec), ("instability", InstabilitySpec)):
+    for key, spec in (
+        ("model", ModelSpec),
+        ("train", TrainSpec),
+        ("prune", PruneSpec),
+        ("instability", InstabilitySpec),
+    ):
         assert set(EXPERIMENT[key]["properties"]) == {f.name for f in fields(spec)}, key
 
 
@@ -37,9 +52,11 @@ def test_spec_names_match_registries():
 
 def test_validating_a_config_imports_no_torch():
     """Every Snakemake process (each cluster job too) validates the config: torch would add 1.3 s."""
-    code = ("import sys, lth.experiment, lth.sweeps, lth.studies; "
-            "lth.experiment.Experiment.from_config('e', {'model': {'name': 'conv2'}, 'dataset': 'cifar10'}); "
-            "print('torch' in sys.modules)")
+    code = (
+        "import sys, lth.experiment, lth.sweeps, lth.studies; "
+        "lth.experiment.Experiment.from_config('e', {'model': {'name': 'conv2'}, 'dataset': 'cifar10'}); "
+        "print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

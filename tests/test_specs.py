@@ -17,7 +17,12 @@ def test_defaults_are_the_papers():
     assert (t.optimizer, t.lr, t.batch_size, t.iterations) == ("adam", 1.2e-3, 60, 50000)
     p = PruneSpec.from_dict("")
     assert (p.strategy, p.rate, p.rate_for("fc"), p.rate_for("conv"), p.rate_for("output")) == (
-        "layerwise", 0.2, 0.2, 0.2, 0.1)
+        "layerwise",
+        0.2,
+        0.2,
+        0.2,
+        0.1,
+    )
     assert DataSpec.from_dict({}) == DataSpec(dataset="mnist", validation_size=5000, split_seed=0)
 
 
@@ -77,12 +82,23 @@ def test_optional_keys_accept_null():
 @pytest.mark.parametrize(
     "cls, data, pattern",
     [
-        (ModelSpec, {"name": "resnet99"}, r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg16, vgg19\)"),
-        (ModelSpec, {"init": "xavier"}, r"model\.init: unknown value 'xavier' \(allowed: glorot_normal, kaiming_normal, normal\)"),
+        (
+            ModelSpec,
+            {"name": "resnet99"},
+            r"model\.name: unknown value 'resnet99' \(allowed: conv2, conv4, conv6, mlp, resnet20, vgg16, vgg19\)",
+        ),
+        (
+            ModelSpec,
+            {"init": "xavier"},
+            r"model\.init: unknown value 'xavier' \(allowed: glorot_normal, kaiming_normal, normal\)",
+        ),
         (TrainSpec, {"optimizer": "rmsprop"}, r"train\.optimizer: unknown value 'rmsprop' \(allowed: adam, sgd\)"),
         (PruneSpec, {"strategy": "random"}, r"prune\.strategy: unknown value 'random' \(allowed: global, layerwise\)"),
-        (DataSpec, {"dataset": "imagenet"},
-         r"data\.dataset: unknown value 'imagenet' \(allowed: cifar10, cifar10_subset, fashion_mnist, mnist, xor\)"),
+        (
+            DataSpec,
+            {"dataset": "imagenet"},
+            r"data\.dataset: unknown value 'imagenet' \(allowed: cifar10, cifar10_subset, fashion_mnist, mnist, xor\)",
+        ),
     ],
 )
 def test_unknown_names_list_allowed_values(cls, data, pattern):
@@ -127,13 +143,29 @@ def test_parse_mapping_rejects_non_mappings_and_bad_yaml():
     "cls, data, pattern",
     [
         (ModelSpec, {"init_std": 0.05}, r"model\.init_std: has no effect with init: glorot_normal"),
-        (ModelSpec, {"init": "kaiming_normal", "init_std": 0.1}, r"model\.init_std: has no effect with init: kaiming_normal"),
+        (
+            ModelSpec,
+            {"init": "kaiming_normal", "init_std": 0.1},
+            r"model\.init_std: has no effect with init: kaiming_normal",
+        ),
         (TrainSpec, {"momentum": 0.5}, r"train\.momentum: has no effect with optimizer: adam"),
         (TrainSpec, {"optimizer": "sgd", "gamma": 0.5}, r"train\.gamma: has no effect without milestones"),
-        (PruneSpec, {"strategy": "global", "output_rate": 0.1}, r"prune\.output_rate: has no effect with strategy: global"),
+        (
+            PruneSpec,
+            {"strategy": "global", "output_rate": 0.1},
+            r"prune\.output_rate: has no effect with strategy: global",
+        ),
         (PruneSpec, {"strategy": "global", "conv_rate": 0.1}, r"prune\.conv_rate: has no effect with strategy: global"),
-        (PruneSpec, {"exclude": ["output"], "output_rate": 0.1}, r"prune\.output_rate: has no effect with output layers excluded"),
-        (PruneSpec, {"exclude": ["conv"], "conv_rate": 0.1}, r"prune\.conv_rate: has no effect with conv layers excluded"),
+        (
+            PruneSpec,
+            {"exclude": ["output"], "output_rate": 0.1},
+            r"prune\.output_rate: has no effect with output layers excluded",
+        ),
+        (
+            PruneSpec,
+            {"exclude": ["conv"], "conv_rate": 0.1},
+            r"prune\.conv_rate: has no effect with conv layers excluded",
+        ),
         (PruneSpec, {"rounds": 0, "rate": 0.2}, r"prune\.rate: has no effect with rounds: 0"),
     ],
 )
@@ -174,12 +206,18 @@ LENET = {"dataset": "mnist", "model": {"name": "mlp"}, "train": {"iterations": 1
 @pytest.mark.parametrize(
     "extra, pattern",
     [
-        ({"prune": {"conv_rate": 0.1}}, r"prune\.conv_rate: has no effect with model 'mlp' \(it has no convolutional layers\)"),
+        (
+            {"prune": {"conv_rate": 0.1}},
+            r"prune\.conv_rate: has no effect with model 'mlp' \(it has no convolutional layers\)",
+        ),
         ({"prune": {"exclude": ["conv"]}}, r"prune\.exclude: has no effect for 'conv' with model 'mlp'"),
         ({"clamp": 2.0}, r"clamp: has no effect without the clamped ablation"),
         ({"clamp": 1.0, "ablations": ["inverse"]}, r"clamp: has no effect without the clamped ablation"),
         ({"prune": {"rounds": 0}, "controls": ["reinit"]}, r"controls: has no effect with prune\.rounds: 0"),
-        ({"prune": {"rounds": 0}, "ablations": ["finetune"]}, r"ablations: has no effect for 'finetune' with prune\.rounds: 0"),
+        (
+            {"prune": {"rounds": 0}, "ablations": ["finetune"]},
+            r"ablations: has no effect for 'finetune' with prune\.rounds: 0",
+        ),
     ],
 )
 def test_an_experiment_setting_without_effect_is_an_error_naming_it(extra, pattern):
@@ -188,6 +226,11 @@ def test_an_experiment_setting_without_effect_is_an_error_naming_it(extra, patte
 
 
 def test_experiment_settings_with_effect_pass():
-    assert Experiment.from_config("x", {**LENET, "model": {"name": "conv2"}, "prune": {"conv_rate": 0.1}}).prune.conv_rate == 0.1
+    assert (
+        Experiment.from_config("x", {**LENET, "model": {"name": "conv2"}, "prune": {"conv_rate": 0.1}}).prune.conv_rate
+        == 0.1
+    )
     assert Experiment.from_config("x", {**LENET, "clamp": 2.0, "ablations": ["clamped"]}).clamp == 2.0
-    assert Experiment.from_config("x", {**LENET, "prune": {"rounds": 0}, "ablations": ["clamped"]}).ablations == ("clamped",)
+    assert Experiment.from_config("x", {**LENET, "prune": {"rounds": 0}, "ablations": ["clamped"]}).ablations == (
+        "clamped",
+    )

@@ -6,15 +6,14 @@ import math
 
 import numpy as np
 import pytest
-
 import torch
+from conftest import random_weights
 from scipy import stats
 
 from lth import masks
 from lth.errors import LthError
 from lth.specs import PruneSpec
 from lth.stability import COLUMNS, magnitude_spearman, mask_overlap, structure_table
-from conftest import random_weights
 
 
 def test_spearman_of_a_network_with_itself_is_exactly_one(lenet, make_pruned_mask, make_model):
@@ -79,7 +78,9 @@ def test_structure_table_for_three_rounds(make_model):
     assert pairs == [(0, 1, "consecutive"), (0, 2, "final"), (1, 2, "consecutive"), (1, 2, "final")]
     dup = table[(table.round_a == 1) & (table.round_b == 2)]
     a, b = dup[dup.comparison == "consecutive"], dup[dup.comparison == "final"]
-    assert a.drop(columns="comparison").reset_index(drop=True).equals(b.drop(columns="comparison").reset_index(drop=True))
+    assert (
+        a.drop(columns="comparison").reset_index(drop=True).equals(b.drop(columns="comparison").reset_index(drop=True))
+    )
     assert (table.kept_fraction == 1.0).all()  # IMP masks are nested
     row = table[(table.layer == "hidden.0.weight") & (table.round_a == 0) & (table.round_b == 2)].iloc[0]
     n = states[0][2]["hidden.0.weight"].numel()  # 36·20
@@ -124,9 +125,15 @@ def test_oneshot_global_keeps_the_pooled_largest(lenet, rounds):
     keep = masks.oneshot_counts(lenet, spec, rounds, trained)
     oneshot = masks.prune_to_counts(trained, masks.full_mask(lenet), keep)
     total = sum(m.numel() for m in oneshot.values())
-    assert sum(masks.counts(oneshot).values()) == sum(masks.counts(iterative).values()) == masks.survivors(total, 0.2, rounds)
+    assert (
+        sum(masks.counts(oneshot).values())
+        == sum(masks.counts(iterative).values())
+        == masks.survivors(total, 0.2, rounds)
+    )
     pooled = torch.cat([trained[name].flatten() for name in oneshot])
-    assert torch.equal(torch.cat([m.flatten() for m in oneshot.values()]), top_k_set(pooled, masks.survivors(total, 0.2, rounds)))
+    assert torch.equal(
+        torch.cat([m.flatten() for m in oneshot.values()]), top_k_set(pooled, masks.survivors(total, 0.2, rounds))
+    )
     with pytest.raises(LthError, match="global"):
         masks.oneshot_counts(lenet, spec, rounds)
 

@@ -18,12 +18,10 @@ from lth.combinatorics import log10_comb
 from lth.data import Split
 from lth.errors import LthError
 from lth.experiment import Experiment
-from lth.specs import INITIALISERS, OPTIMIZERS
-from lth.studies import KINDS, METRICS, XOR_MODES, TicketStudy, XorStudy, study_from_config
-from lth.studies import tables, xor
+from lth.specs import INITIALISERS, OPTIMIZERS, UNIT_HEURISTICS
+from lth.studies import KINDS, METRICS, XOR_MODES, TicketStudy, XorStudy, study_from_config, tables, xor
 from lth.studies.ticket import find_ticket, no_retraining_table, percentile_masks, weight_stats
 from lth.sweeps import expand
-from lth.specs import UNIT_HEURISTICS
 from lth.units import keep_units, unit_scores, unit_weight_masks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,25 +123,43 @@ def synthetic_summary(accuracies: dict[int, list[float]]) -> pd.DataFrame:
     rows = []
     for trial, accs in accuracies.items():
         for r, acc in enumerate(accs):
-            rows.append({"trial": trial, "round": r, "variant": "ticket", "weights_remaining": 0.8 ** r,
-                         "final_test_accuracy": acc, "max_test_accuracy": acc + 0.01})
+            rows.append(
+                {
+                    "trial": trial,
+                    "round": r,
+                    "variant": "ticket",
+                    "weights_remaining": 0.8**r,
+                    "final_test_accuracy": acc,
+                    "max_test_accuracy": acc + 0.01,
+                }
+            )
             if r:
-                rows.append({"trial": trial, "round": r, "variant": "reinit", "weights_remaining": 0.8 ** r,
-                             "final_test_accuracy": 0.99, "max_test_accuracy": 0.99})
+                rows.append(
+                    {
+                        "trial": trial,
+                        "round": r,
+                        "variant": "reinit",
+                        "weights_remaining": 0.8**r,
+                        "final_test_accuracy": 0.99,
+                        "max_test_accuracy": 0.99,
+                    }
+                )
     return pd.DataFrame(rows).sample(frac=1.0, random_state=0)  # order must not matter
 
 
 def test_criterion_picks_the_round_before_the_first_miss():
-    summary = synthetic_summary({
-        0: [0.83, 0.84, 0.82, 0.80, 0.79, 0.81, 0.70],  # misses at round 4, passes again at 5
-        1: [0.82, 0.81, 0.805, 0.81, 0.81, 0.80, 0.80],  # never misses: the budget stops it
-        2: [0.85, 0.79, 0.90],  # misses at once: the dense network is the ticket
-    })
+    summary = synthetic_summary(
+        {
+            0: [0.83, 0.84, 0.82, 0.80, 0.79, 0.81, 0.70],  # misses at round 4, passes again at 5
+            1: [0.82, 0.81, 0.805, 0.81, 0.81, 0.80, 0.80],  # never misses: the budget stops it
+            2: [0.85, 0.79, 0.90],  # misses at once: the dense network is the ticket
+        }
+    )
     tickets = find_ticket(summary, 0.80, "final_test_accuracy").set_index("trial")
     assert tickets["round"].to_dict() == {0: 3, 1: 6, 2: 0}
     assert tickets["stopped_by"].to_dict() == {0: "criterion", 1: "budget", 2: "criterion"}
     assert tickets.loc[0, "accuracy"] == 0.80 and tickets.loc[0, "next_accuracy"] == 0.79
-    assert tickets.loc[0, "weights_remaining"] == pytest.approx(0.8 ** 3)
+    assert tickets.loc[0, "weights_remaining"] == pytest.approx(0.8**3)
     assert tickets.loc[0, "dense_accuracy"] == 0.83
     assert math.isnan(tickets.loc[1, "next_accuracy"])
     # Another metric moves the boundary (max accuracy is 1 point higher here).
@@ -185,8 +201,10 @@ def test_unit_scores_and_keep_units():
 
 def test_keep_units_is_per_network():
     scores = torch.tensor([[3.0, 1.0, 2.0], [1.0, 3.0, 2.0]])
-    assert keep_units(scores, torch.ones(2, 3, dtype=torch.bool), 1).tolist() == [[True, False, False],
-                                                                                  [False, True, False]]
+    assert keep_units(scores, torch.ones(2, 3, dtype=torch.bool), 1).tolist() == [
+        [True, False, False],
+        [False, True, False],
+    ]
 
 
 def test_unit_weight_masks_cover_in_bias_and_out():
@@ -197,10 +215,13 @@ def test_unit_weight_masks_cover_in_bias_and_out():
     assert not m["out"][0, :, 1].any() and m["out"][0, :, [0, 2]].all()
 
 
-@pytest.mark.parametrize("optimizer", [
-    {"optimizer": "adam", "lr": 0.05},
-    {"optimizer": "sgd", "lr": 0.5, "momentum": 0.9, "weight_decay": 0.01},
-])
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        {"optimizer": "adam", "lr": 0.05},
+        {"optimizer": "sgd", "lr": 0.5, "momentum": 0.9, "weight_decay": 0.01},
+    ],
+)
 def test_pruned_units_are_zero_and_stay_zero(optimizer):
     spec = XorStudy.from_dict({"inits": 6, "iterations": 50, **optimizer})
     theta0, _ = xor.init_nets(spec, 5, 6)
@@ -222,11 +243,19 @@ def test_pruned_units_are_zero_and_stay_zero(optimizer):
 def test_xor_outcomes_on_known_networks():
     # h1 = relu(x1 - x2), h2 = relu(x2 - x1), out = s·(h1 + h2 - 0.5): XOR for any s > 0.
     def net(scale):
-        return xor.Nets(torch.tensor([[[1.0, -1.0], [-1.0, 1.0]]]), torch.zeros(1, 2),
-                        torch.tensor([[scale, scale]]), torch.tensor([-0.5 * scale]))
+        return xor.Nets(
+            torch.tensor([[[1.0, -1.0], [-1.0, 1.0]]]),
+            torch.zeros(1, 2),
+            torch.tensor([[scale, scale]]),
+            torch.tensor([-0.5 * scale]),
+        )
 
-    both = xor.Nets(*(torch.cat(parts) for parts in zip(net(1.0).tensors().values(), net(40.0).tensors().values(),
-                                                         net(-1.0).tensors().values())))
+    both = xor.Nets(
+        *(
+            torch.cat(parts)
+            for parts in zip(net(1.0).tensors().values(), net(40.0).tensors().values(), net(-1.0).tensors().values())
+        )
+    )
     table = xor.outcomes(both, zero_loss=0.01)
     assert table["db"].tolist() == [True, True, False]
     assert table["zl"].tolist() == [False, True, False]  # scale 1: right side, loss ~0.47
@@ -251,7 +280,7 @@ def test_batched_training_matches_training_each_net_alone():
     units = torch.ones(4, 3, dtype=torch.bool)
     together = xor.train(theta0, units, spec)
     for i in range(4):
-        alone = xor.train(xor.Nets(*(t[i:i + 1] for t in theta0.tensors().values())), units[i:i + 1], spec)
+        alone = xor.train(xor.Nets(*(t[i : i + 1] for t in theta0.tensors().values())), units[i : i + 1], spec)
         for x, y in zip(alone.tensors().values(), together.tensors().values()):
             assert torch.allclose(x[0], y[i], atol=1e-5), i
 
@@ -274,14 +303,21 @@ def test_pruned_runs_oneshot_and_iterative():
     assert oneshot[oneshot["units"] == 2]["kept_units"].tolist() == expected
     # Iterative: the 2-unit survivors are a subset of the 4-unit ones.
     for net in range(8):
-        four, two = (set(iterative[(iterative["net"] == net) & (iterative["units"] == u)]["kept_units"].iloc[0].split())
-                     for u in (4, 2))
+        four, two = (
+            set(iterative[(iterative["net"] == net) & (iterative["units"] == u)]["kept_units"].iloc[0].split())
+            for u in (4, 2)
+        )
         assert two <= four
 
 
 def test_success_tables():
-    dense = pd.DataFrame({"width": [2] * 4 + [10] * 4, "db": [True, False, False, False, True, True, True, False],
-                          "zl": [False] * 4 + [True, True, False, False]})
+    dense = pd.DataFrame(
+        {
+            "width": [2] * 4 + [10] * 4,
+            "db": [True, False, False, False, True, True, True, False],
+            "zl": [False] * 4 + [True, True, False, False],
+        }
+    )
     t1 = tables.table1(dense, [10, 2])
     assert t1["width"].tolist() == [10, 2]
     assert t1["db_success_pct"].tolist() == [75.0, 25.0] and t1["zl_success_pct"].tolist() == [50.0, 0.0]
@@ -290,8 +326,16 @@ def test_success_tables():
     assert low < 75.0 < high
     # Table 2's conditional column counts only the nets whose unpruned network succeeded.
     unpruned = pd.DataFrame({"net": [0, 1, 2, 3], "db": [True, True, True, False]})
-    pruned = pd.DataFrame({"net": [0, 1, 2, 3] * 2, "units": [2] * 4 + [4] * 4, "heuristic": "input",
-                           "mode": "oneshot", "db": [True, False, False, True] + [True] * 4, "zl": False})
+    pruned = pd.DataFrame(
+        {
+            "net": [0, 1, 2, 3] * 2,
+            "units": [2] * 4 + [4] * 4,
+            "heuristic": "input",
+            "mode": "oneshot",
+            "db": [True, False, False, True] + [True] * 4,
+            "zl": False,
+        }
+    )
     t2 = tables.table2(pruned, unpruned)
     assert t2["units"].tolist() == [4, 2]
     assert t2["db_success_pct"].tolist() == [100.0, 50.0]
@@ -301,8 +345,11 @@ def test_success_tables():
 # --- specs and schema ---------------------------------------------------------------------
 
 
-EXPERIMENTS = {"small": Experiment.from_config("small", {"dataset": "fashion_mnist", "model": {"hidden": [8, 4]},
-                                                         "train": {"iterations": 100}})}
+EXPERIMENTS = {
+    "small": Experiment.from_config(
+        "small", {"dataset": "fashion_mnist", "model": {"hidden": [8, 4]}, "train": {"iterations": 100}}
+    )
+}
 
 
 def test_study_defaults_are_the_issues():
@@ -313,29 +360,38 @@ def test_study_defaults_are_the_issues():
     assert x.heuristics == UNIT_HEURISTICS and x.modes == XOR_MODES
 
 
-@pytest.mark.parametrize("cfg, message", [
-    ({"experiment": "small"}, "studies.s.kind: required"),
-    ({"kind": "lottery"}, "studies.s.kind: unknown value 'lottery'"),
-    ({"kind": "ticket"}, "studies.s.experiment: required"),
-    ({"kind": "ticket", "experiment": "big"}, "studies.s.experiment: unknown experiment 'big'"),
-    ({"kind": "ticket", "experiment": "small", "criterion": 80}, "studies.s.criterion"),
-    ({"kind": "ticket", "experiment": "small", "critrion": 0.8}, "studies.s.critrion: unknown key"),
-    ({"kind": "ticket", "experiment": "small", "percentiles": [50, 10]}, "studies.s.percentiles"),
-    ({"kind": "ticket", "experiment": "small", "metric": "loss"}, "studies.s.metric: unknown value 'loss'"),
-    ({"kind": "xor", "heuristics": ["input", "bias"]}, "studies.s.heuristics: unknown value 'bias'"),
-    ({"kind": "xor", "prune_to": [3]}, "studies.s.prune_to: iterative pruning removes per_round=2"),
-    ({"kind": "xor", "prune_to": [10]}, "studies.s.prune_to: unit counts"),
-    ({"kind": "xor", "inits": "many"}, "studies.s.inits: expected an integer"),
-    ({"kind": "xor", "experiment": "small"}, "studies.s.experiment: unknown key"),
-    ({"kind": "xor", "momentum": 0.5}, "studies.s.momentum: has no effect with optimizer: adam"),
-    ({"kind": "xor", "init_std": 0.5}, "studies.s.init_std: has no effect with init: glorot_normal"),
-    ({"kind": "xor", "modes": ["oneshot"], "per_round": 1}, "studies.s.per_round: has no effect without the iterative mode"),
-    ({"kind": "xor", "bias_init": "ones"}, "studies.s.bias_init: unknown value 'ones'"),
-    ({"kind": "xor", "bias_scale": 0.1}, "studies.s.bias_scale: has no effect with bias_init: zero"),
-    ({"kind": "xor", "bias_init": "normal", "bias_scale": 0.0}, "studies.s.bias_scale: the std of bias_init normal"),
-    ({"kind": "xor", "bias_init": "constant", "bias_scale": "big"}, "studies.s.bias_scale: expected a number"),
-    ("xor", "studies.s: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "cfg, message",
+    [
+        ({"experiment": "small"}, "studies.s.kind: required"),
+        ({"kind": "lottery"}, "studies.s.kind: unknown value 'lottery'"),
+        ({"kind": "ticket"}, "studies.s.experiment: required"),
+        ({"kind": "ticket", "experiment": "big"}, "studies.s.experiment: unknown experiment 'big'"),
+        ({"kind": "ticket", "experiment": "small", "criterion": 80}, "studies.s.criterion"),
+        ({"kind": "ticket", "experiment": "small", "critrion": 0.8}, "studies.s.critrion: unknown key"),
+        ({"kind": "ticket", "experiment": "small", "percentiles": [50, 10]}, "studies.s.percentiles"),
+        ({"kind": "ticket", "experiment": "small", "metric": "loss"}, "studies.s.metric: unknown value 'loss'"),
+        ({"kind": "xor", "heuristics": ["input", "bias"]}, "studies.s.heuristics: unknown value 'bias'"),
+        ({"kind": "xor", "prune_to": [3]}, "studies.s.prune_to: iterative pruning removes per_round=2"),
+        ({"kind": "xor", "prune_to": [10]}, "studies.s.prune_to: unit counts"),
+        ({"kind": "xor", "inits": "many"}, "studies.s.inits: expected an integer"),
+        ({"kind": "xor", "experiment": "small"}, "studies.s.experiment: unknown key"),
+        ({"kind": "xor", "momentum": 0.5}, "studies.s.momentum: has no effect with optimizer: adam"),
+        ({"kind": "xor", "init_std": 0.5}, "studies.s.init_std: has no effect with init: glorot_normal"),
+        (
+            {"kind": "xor", "modes": ["oneshot"], "per_round": 1},
+            "studies.s.per_round: has no effect without the iterative mode",
+        ),
+        ({"kind": "xor", "bias_init": "ones"}, "studies.s.bias_init: unknown value 'ones'"),
+        ({"kind": "xor", "bias_scale": 0.1}, "studies.s.bias_scale: has no effect with bias_init: zero"),
+        (
+            {"kind": "xor", "bias_init": "normal", "bias_scale": 0.0},
+            "studies.s.bias_scale: the std of bias_init normal",
+        ),
+        ({"kind": "xor", "bias_init": "constant", "bias_scale": "big"}, "studies.s.bias_scale: expected a number"),
+        ("xor", "studies.s: expected a mapping"),
+    ],
+)
 def test_study_errors_name_the_key(cfg, message):
     with pytest.raises(LthError) as err:
         study_from_config("s", cfg, EXPERIMENTS)
@@ -378,11 +434,35 @@ def test_config_yaml_studies_parse():
 
 
 def test_cli_study_errors_are_one_line(capsys, tmp_path):
-    rc = main(["xor-dense", "--study", "{inits: 0}", "--width", "2", "--out", str(tmp_path / "n.safetensors"),
-               "--outcomes", str(tmp_path / "o.csv")])
+    rc = main(
+        [
+            "xor-dense",
+            "--study",
+            "{inits: 0}",
+            "--width",
+            "2",
+            "--out",
+            str(tmp_path / "n.safetensors"),
+            "--outcomes",
+            str(tmp_path / "o.csv"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and err == ["lth xor-dense: error: study.inits: must be positive, got 0"]
-    rc = main(["xor-prune", "--study", "{}", "--nets", str(tmp_path / "missing.safetensors"), "--heuristic", "input",
-               "--mode", "oneshot", "--out", str(tmp_path / "p.csv")])
+    rc = main(
+        [
+            "xor-prune",
+            "--study",
+            "{}",
+            "--nets",
+            str(tmp_path / "missing.safetensors"),
+            "--heuristic",
+            "input",
+            "--mode",
+            "oneshot",
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "missing.safetensors" in err[0]

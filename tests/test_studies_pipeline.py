@@ -10,8 +10,16 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from test_pipeline import (REPO, assert_captions_render, job_counts, local_config, render, run_config, snakemake,
-                           write_config)
+from test_pipeline import (
+    REPO,
+    assert_captions_render,
+    job_counts,
+    local_config,
+    render,
+    run_config,
+    snakemake,
+    write_config,
+)
 
 from lth import checkpoint, masks
 from lth.combinatorics import log10_comb
@@ -92,8 +100,14 @@ def test_report_shows_the_studies(studies_run, tmp_path):
     assert_captions_render(report.read_text())
     text, _ = render(report)
     ticket = re.search(r"fashion_ticket_smoke : ([^:]*?)(?= \w+ :|$)", text).group(1)
-    for name in ("weight_stats.html", "no_retraining.html", "summary.html", "weights.png", "pruning.png",
-                 "new_init.png"):
+    for name in (
+        "weight_stats.html",
+        "no_retraining.html",
+        "summary.html",
+        "weights.png",
+        "pruning.png",
+        "new_init.png",
+    ):
         assert name in ticket, name
     xor_entry = re.search(r"xor_smoke : ([^:]*?)(?= \w+ :|$)", text).group(1)
     for name in ("table1.html", "table2.html", "xor_success.png"):
@@ -101,7 +115,7 @@ def test_report_shows_the_studies(studies_run, tmp_path):
     # The report embeds the table as an HTML page (it shows it in a frame): rendered on its own, it
     # is a table with the study's numbers.
     html = report.read_text()
-    entry = html[html.index('"results/xor_smoke/table1.html": {'):]
+    entry = html[html.index('"results/xor_smoke/table1.html": {') :]
     encoded = re.search(r'"data_uri": "data:text/html;[^"]*?base64,([^"]+)"', entry).group(1)
     page = tmp_path / "table1.html"
     page.write_bytes(base64.b64decode(encoded))
@@ -129,16 +143,28 @@ def test_study_edits_rerun_only_what_they_touch(studies_run):
     criterion = write_config(workdir / "criterion.yaml", {"studies": {"fashion_ticket_smoke": {"criterion": 0.3}}})
     counts = job_counts(snakemake(workdir, "-n", "--configfile", str(configfile), str(criterion)).stdout)
     # The ticket may change, so its new-init run follows; the IMP experiment is untouched.
-    assert counts == {"ticket_select": 1, "ticket_new_init_start": 1, "ticket_new_init_train": 1,
-                      "ticket_summary": 1, "ticket_figures": 1, "all": 1}
+    assert counts == {
+        "ticket_select": 1,
+        "ticket_new_init_start": 1,
+        "ticket_new_init_train": 1,
+        "ticket_summary": 1,
+        "ticket_figures": 1,
+        "all": 1,
+    }
 
 
-@pytest.mark.parametrize("edit, culprit", [
-    (lambda c: c["studies"]["xor_smoke"].update(heuristics=["bias"]), "studies.xor_smoke.heuristics: unknown value 'bias'"),
-    (lambda c: c["studies"]["xor_smoke"].update(kind="xnor"), "studies.xor_smoke.kind: unknown value 'xnor'"),
-    (lambda c: c["studies"]["fashion_ticket_smoke"].update(experiment="nope"), "unknown experiment 'nope'"),
-    (lambda c: c.update(run=["fashion_ticket_smok"]), "unknown experiment, sweep or study 'fashion_ticket_smok'"),
-])
+@pytest.mark.parametrize(
+    "edit, culprit",
+    [
+        (
+            lambda c: c["studies"]["xor_smoke"].update(heuristics=["bias"]),
+            "studies.xor_smoke.heuristics: unknown value 'bias'",
+        ),
+        (lambda c: c["studies"]["xor_smoke"].update(kind="xnor"), "studies.xor_smoke.kind: unknown value 'xnor'"),
+        (lambda c: c["studies"]["fashion_ticket_smoke"].update(experiment="nope"), "unknown experiment 'nope'"),
+        (lambda c: c.update(run=["fashion_ticket_smok"]), "unknown experiment, sweep or study 'fashion_ticket_smok'"),
+    ],
+)
 def test_bad_study_config_fails_before_any_job(tmp_path, data_root, edit, culprit):
     config = local_config("smoke_studies.yaml", data_root)
     edit(config)
@@ -169,8 +195,20 @@ def test_default_config_studies_dry_run(tmp_path):
         exp = experiments[study.experiment]
         datasets.add(exp.data.dataset)
         t, r, c = exp.trials, exp.prune.rounds, len(exp.controls)
-        add(init=t, train_dense=t, prune=t * r, rewind=t * r, control=t * r * c, train=t * r * (1 + c), summary=1,
-            ticket_weights=1, ticket_select=t, ticket_new_init_start=t, ticket_new_init_train=t, ticket_summary=1,
-            ticket_figures=1)
+        add(
+            init=t,
+            train_dense=t,
+            prune=t * r,
+            rewind=t * r,
+            control=t * r * c,
+            train=t * r * (1 + c),
+            summary=1,
+            ticket_weights=1,
+            ticket_select=t,
+            ticket_new_init_start=t,
+            ticket_new_init_train=t,
+            ticket_summary=1,
+            ticket_figures=1,
+        )
     expected["data"] = len(datasets)
     assert job_counts(proc.stdout) == {rule: n for rule, n in expected.items() if n}

@@ -38,7 +38,11 @@ def test_learning_rate_sweep_names_configs_and_order():
     "key, values, names",
     [
         ("model.hidden", [[300, 100], [100, 30]], ["e__hidden_300x100", "e__hidden_100x30"]),
-        ("train_fraction", [0.1, 0.25, 1.0], ["e__train_fraction_0p1", "e__train_fraction_0p25", "e__train_fraction_1p0"]),
+        (
+            "train_fraction",
+            [0.1, 0.25, 1.0],
+            ["e__train_fraction_0p1", "e__train_fraction_0p25", "e__train_fraction_1p0"],
+        ),
         ("model.init_std", [1e-05, 0.1], ["e__init_std_1em05", "e__init_std_0p1"]),
         ("seed", [-1, 3], ["e__seed_m1", "e__seed_3"]),
         ("model.init", ["glorot_normal", "normal"], ["e__init_glorot_normal", "e__init_normal"]),
@@ -82,7 +86,10 @@ def test_run_resolves_sweeps_to_members():
 @pytest.mark.parametrize(
     "sweep, message",
     [
-        ({"key": "train.lrr", "values": [1]}, r"experiments\.e\.sweep\.key: unknown setting 'train\.lrr' \(.*train\.lr,"),
+        (
+            {"key": "train.lrr", "values": [1]},
+            r"experiments\.e\.sweep\.key: unknown setting 'train\.lrr' \(.*train\.lr,",
+        ),
         ({"key": "learning_rate", "values": [1]}, r"experiments\.e\.sweep\.key: unknown setting 'learning_rate'"),
         ({"key": "trials.x", "values": [1]}, r"experiments\.e\.sweep\.key: unknown setting 'trials\.x'"),
         ({"key": "train.lr", "values": []}, r"experiments\.e\.sweep\.values: need at least one value"),
@@ -130,7 +137,9 @@ def test_schema_describes_sweeps_and_ablations():
 def test_build_gives_the_experiments_and_sweeps():
     experiments, sweeps = build({"lenet": swept("train.lr", [1e-3, 2e-3]), "other": BASE})
     assert list(experiments) == ["lenet__lr_0p001", "lenet__lr_0p002", "other"]
-    assert experiments["lenet__lr_0p002"].train.lr == 2e-3 and experiments["other"] == Experiment.from_config("other", BASE)
+    assert experiments["lenet__lr_0p002"].train.lr == 2e-3 and experiments["other"] == Experiment.from_config(
+        "other", BASE
+    )
     assert sweeps["lenet"].members == ("lenet__lr_0p001", "lenet__lr_0p002")
 
 
@@ -141,12 +150,18 @@ def test_build_gives_the_experiments_and_sweeps():
     ],
 )
 def test_a_sweep_of_identical_members_is_an_error_naming_it(key, values, same):
-    with pytest.raises(LthError, match=rf"^experiments\.e\.sweep: values {same} of {key} give the same experiment \(members e__"):
+    with pytest.raises(
+        LthError, match=rf"^experiments\.e\.sweep: values {same} of {key} give the same experiment \(members e__"
+    ):
         build({"e": swept(key, values)})
 
 
 def test_a_sweep_over_a_key_without_effect_is_an_error_naming_the_key():
-    with pytest.raises(LthError, match=r"^experiments\.e__momentum_0p9\.train\.momentum: has no effect with optimizer: adam"):
+    with pytest.raises(
+        LthError, match=r"^experiments\.e__momentum_0p9\.train\.momentum: has no effect with optimizer: adam"
+    ):
         build({"e": swept("train.momentum", [0.9, 0.5])})
-    with pytest.raises(LthError, match=r"^experiments\.e__init_std_0p01\.model\.init_std: has no effect with init: glorot_normal"):
+    with pytest.raises(
+        LthError, match=r"^experiments\.e__init_std_0p01\.model\.init_std: has no effect with init: glorot_normal"
+    ):
         build({"e": swept("model.init_std", [0.01, 0.1])})

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from test_pipeline import assert_captions_render, job_counts, local_config, run_config, snakemake, write_config
 
 from lth import checkpoint, models
 from lth.data import load_splits
 from lth.experiment import Experiment
 from lth.sweeps import expand
-from test_pipeline import assert_captions_render, job_counts, local_config, run_config, snakemake, write_config
 
 pytestmark = pytest.mark.pipeline
 
@@ -38,7 +38,8 @@ def test_ablations_have_their_own_lines(studies_run):
     exp = experiments["ablate"]
     summary = pd.read_csv(workdir / "results/ablate/summary.csv")
     assert summary.groupby("round")["variant"].apply(list).to_dict() == {
-        0: ["ticket", "clamped"], 1: ["ticket", "finetune", "inverse", "clamped"],
+        0: ["ticket", "clamped"],
+        1: ["ticket", "finetune", "inverse", "clamped"],
         2: ["ticket", "finetune", "inverse", "clamped"],
     }
     # Every variant is pruned to the same per-layer counts, round by round.
@@ -83,7 +84,7 @@ def test_clamped_networks_stay_within_their_bounds(studies_run):
     trial = workdir / "results/ablate/trial0"
     for round_ in range(exp.prune.rounds + 1):
         trained = checkpoint.load(trial / f"round{round_}/clamped/trained.safetensors")
-        for name, n in SIZES.items():
+        for name in SIZES:
             bound = exp.clamp * models.init_std(spec, tuple(trained.weights[name].shape))
             assert trained.provenance["clamp"]["bounds"][name] == bound
             assert trained.weights[name].abs().max() <= bound, (round_, name)
@@ -132,7 +133,9 @@ def test_anatomy_of_every_experiment(studies_run):
         summary = pd.read_csv(workdir / f"results/{name}/summary.csv")
         tickets = summary[summary["variant"] == "ticket"].set_index("round")
         for round_, rows in stats.groupby("round"):
-            assert rows["surviving"].sum() / rows["weights"].sum() == pytest.approx(tickets.loc[round_, "weights_remaining"])
+            assert rows["surviving"].sum() / rows["weights"].sum() == pytest.approx(
+                tickets.loc[round_, "weights_remaining"]
+            )
         for stem in ("anatomy_init", "anatomy_units", "anatomy_dead"):
             assert (workdir / f"results/{name}/figures/{stem}.png").stat().st_size > 1000
 
@@ -144,8 +147,16 @@ def test_report_lists_the_studies(studies_run, tmp_path):
     report = tmp_path / "report.html"
     snakemake(workdir, "--configfile", str(configfile), "--report", str(report))
     html = report.read_text()
-    for name in ("anatomy_init.png", "anatomy_units.png", "anatomy_dead.png", "anatomy.csv", "sweep.csv",
-                 "sweep_accuracy.png", "sweep_early_stop.png", "sweep_vs_value.png"):
+    for name in (
+        "anatomy_init.png",
+        "anatomy_units.png",
+        "anatomy_dead.png",
+        "anatomy.csv",
+        "sweep.csv",
+        "sweep_accuracy.png",
+        "sweep_early_stop.png",
+        "sweep_vs_value.png",
+    ):
         assert name in html, name
     assert "train_fraction = 0.1, 0.5" in html  # the sweep caption's settings
     assert_captions_render(html)
@@ -162,9 +173,22 @@ def test_adding_a_sweep_value_schedules_only_that_member(studies_run):
     config["experiments"]["less_data"]["sweep"]["values"].append(0.25)
     more = write_config(workdir / "more.yaml", config)
     counts = job_counts(snakemake(workdir, "-n", "--configfile", str(more)).stdout)
-    assert counts == {"init": 1, "train_dense": 1, "prune": 1, "rewind": 1, "train": 1, "summary": 1, "figures": 1,
-                      "structure": 1, "structure_figures": 1, "anatomy": 1, "anatomy_figures": 1,
-                      "sweep_table": 1, "sweep_figures": 1, "all": 1}
+    assert counts == {
+        "init": 1,
+        "train_dense": 1,
+        "prune": 1,
+        "rewind": 1,
+        "train": 1,
+        "summary": 1,
+        "figures": 1,
+        "structure": 1,
+        "structure_figures": 1,
+        "anatomy": 1,
+        "anatomy_figures": 1,
+        "sweep_table": 1,
+        "sweep_figures": 1,
+        "all": 1,
+    }
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import torch
 import torch.nn.functional as F
 
 from lth import masks
+from lth.data import Split
 from lth.errors import LthError
 from lth.io import write_csv
 from lth.specs import TrainSpec
-from lth.data import Split
 from lth.training import EVAL_BATCH, early_stop, epoch_permutation, evaluate, train
 
 HIDDEN = (32, 32)
@@ -85,7 +85,9 @@ def test_metrics_layout_and_summary(make_model, theta0, sparse_mask, xor_splits)
 
 
 def test_same_seeds_bit_identical_different_order_seed_differs(make_model, theta0, sparse_mask, xor_splits, tmp_path):
-    spec = TrainSpec(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-3, batch_size=64, iterations=200, eval_every=50)
+    spec = TrainSpec(
+        optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-3, batch_size=64, iterations=200, eval_every=50
+    )
     _, a = run(make_model, theta0, sparse_mask, xor_splits, spec, order_seed=7)
     _, b = run(make_model, theta0, sparse_mask, xor_splits, spec, order_seed=7)
     _, c = run(make_model, theta0, sparse_mask, xor_splits, spec, order_seed=8)
@@ -117,8 +119,14 @@ def test_late_rewinding_continues_the_same_run(make_model, theta0, sparse_mask, 
     _, full = run(make_model, theta0, sparse_mask, xor_splits, spec, order_seed=3, save_at=(k,))
     assert set(full.saved) == {k}
     if k:  # the saved state is exactly where a run with a budget of k iterations ends
-        _, upto_k = run(make_model, theta0, sparse_mask, xor_splits, TrainSpec.from_dict({**spec.to_dict(), "iterations": k}),
-                        order_seed=3)
+        _, upto_k = run(
+            make_model,
+            theta0,
+            sparse_mask,
+            xor_splits,
+            TrainSpec.from_dict({**spec.to_dict(), "iterations": k}),
+            order_seed=3,
+        )
         assert all(torch.equal(full.saved[k][n], upto_k.weights[n]) for n in full.saved[k])
     else:  # iteration 0 is the masked start state
         assert all(torch.equal(full.saved[0][n], masks.apply(theta0, sparse_mask)[n]) for n in theta0)
@@ -154,7 +162,9 @@ def test_training_follows_the_lr_schedule(make_model, theta0, sparse_mask, xor_s
     _, flat = run(make_model, theta0, sparse_mask, xor_splits, TrainSpec(lr=0.1, iterations=1, **base))
     assert all(torch.equal(warm.weights[n], flat.weights[n]) for n in warm.weights)
     # Milestone at 3 with gamma 0: training stops moving at iteration 3.
-    _, six = run(make_model, theta0, sparse_mask, xor_splits, TrainSpec(lr=0.1, milestones=(3,), gamma=0.0, iterations=6, **base))
+    _, six = run(
+        make_model, theta0, sparse_mask, xor_splits, TrainSpec(lr=0.1, milestones=(3,), gamma=0.0, iterations=6, **base)
+    )
     _, three = run(make_model, theta0, sparse_mask, xor_splits, TrainSpec(lr=0.1, iterations=3, **base))
     assert all(torch.equal(six.weights[n], three.weights[n]) for n in six.weights)
     _, moving = run(make_model, theta0, sparse_mask, xor_splits, TrainSpec(lr=0.1, iterations=6, **base))
@@ -236,4 +246,3 @@ def test_evaluation_batch_is_chosen_by_device_when_not_given(make_model):
     whole = evaluate(model, split, 2500)
     assert sizes == [2500]
     assert by_device[1] == whole[1] and by_device[0] == pytest.approx(whole[0], rel=1e-6)
-

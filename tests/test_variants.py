@@ -35,10 +35,16 @@ def test_control_choices_of_the_cli_come_from_the_registry():
 
 
 def test_an_experiment_with_everything_trains_every_variant_of_the_table():
-    exp = Experiment.from_config("e", {
-        "dataset": "mnist", "model": {"name": "mlp", "hidden": [10]}, "prune": {"rounds": 1, "mode": "both"},
-        "controls": list(variants.CONTROLS), "ablations": list(variants.ABLATIONS),
-    })
+    exp = Experiment.from_config(
+        "e",
+        {
+            "dataset": "mnist",
+            "model": {"name": "mlp", "hidden": [10]},
+            "prune": {"rounds": 1, "mode": "both"},
+            "controls": list(variants.CONTROLS),
+            "ablations": list(variants.ABLATIONS),
+        },
+    )
     assert set(exp.variants(1)) == set(variants.ORDER)
 
 

@@ -13,8 +13,15 @@ import torch
 from lth.cli import main
 from lth.errors import LthError
 from lth.studies import XorStudy, xor
-from lth.studies.xor_sensitivity import (PAPER_PRUNED_2_DB, PAPER_TABLE1, cell_study, distances, expand_grid,
-                                         row_from_tables, sensitivity)
+from lth.studies.xor_sensitivity import (
+    PAPER_PRUNED_2_DB,
+    PAPER_TABLE1,
+    cell_study,
+    distances,
+    expand_grid,
+    row_from_tables,
+    sensitivity,
+)
 
 TINY = {"inits": 6, "iterations": 20, "widths": [4, 2], "prune_from": 4, "prune_to": [2], "per_round": 2}
 
@@ -64,10 +71,19 @@ def test_cell_study_drops_what_has_no_effect_and_names_bad_keys():
 
 def test_distances_compare_with_the_papers_numbers():
     row = {f"{k}_h{w}": PAPER_TABLE1[w][i] + 2.0 for w in PAPER_TABLE1 for i, k in enumerate(("db", "zl"))}
-    assert distances(row) == {"table1_distance": 2.0, "table2_distance": pytest.approx(math.nan, nan_ok=True),
-                              "distance": 2.0}
-    row.update({"db_product_oneshot_u2": PAPER_PRUNED_2_DB[0] - 4.0, "db_input_iterative_u2": PAPER_PRUNED_2_DB[1],
-                "db_product_oneshot_u4": 0.0, "zl_product_oneshot_u2": 0.0})
+    assert distances(row) == {
+        "table1_distance": 2.0,
+        "table2_distance": pytest.approx(math.nan, nan_ok=True),
+        "distance": 2.0,
+    }
+    row.update(
+        {
+            "db_product_oneshot_u2": PAPER_PRUNED_2_DB[0] - 4.0,
+            "db_input_iterative_u2": PAPER_PRUNED_2_DB[1],
+            "db_product_oneshot_u4": 0.0,
+            "zl_product_oneshot_u2": 0.0,
+        }
+    )
     assert distances(row) == {"table1_distance": 2.0, "table2_distance": 2.0, "distance": 2.0}
 
 
@@ -86,8 +102,19 @@ def test_sensitivity_runs_distinct_settings_and_matches_the_study(tmp_path):
     grid = tmp_path / "grid.yaml"
     grid.write_text("- {optimizer: sgd, momentum: 0.0, lr: [0.5]}\n")
     out = tmp_path / "s.csv"
-    assert main(["xor-sensitivity", "--study", str({"kind": "xor", **TINY}), "--grid", str(grid),
-                 "--out", str(out), "--threads", "1"]) in (0, None)
+    assert main(
+        [
+            "xor-sensitivity",
+            "--study",
+            str({"kind": "xor", **TINY}),
+            "--grid",
+            str(grid),
+            "--out",
+            str(out),
+            "--threads",
+            "1",
+        ]
+    ) in (0, None)
     frame = pd.read_csv(out)
     assert list(frame[["optimizer", "lr", "momentum"]].iloc[0]) == ["sgd", 0.5, 0.0]
     assert "table2_distance" in frame and frame["table2_distance"].isna().all()  # no --pruning
@@ -103,6 +130,11 @@ def test_the_papers_numbers_agree_with_the_docs_page():
 def test_a_studys_tables_are_scored_as_a_sensitivity_row():
     page = Path(__file__).resolve().parents[1] / "docs/results/xor"
     row = row_from_tables(pd.read_csv(page / "table1.csv"), pd.read_csv(page / "table2.csv"))
-    assert (row["db_h2"], row["zl_h2"], row["db_product_iterative_u2"], row["db_output_oneshot_u2"]) == (19.1, 17.2, 83.9, 55.4)
+    assert (row["db_h2"], row["zl_h2"], row["db_product_iterative_u2"], row["db_output_oneshot_u2"]) == (
+        19.1,
+        17.2,
+        83.9,
+        55.4,
+    )
     # the default study: Table 1 as in stage 1 of the sensitivity study; pruned 2-unit DB 55.4-83.9%
     assert distances(row)["table2_distance"] == round((abs(55.4 - 82.4) + abs(83.9 - 91.5)) / 2, 2)

@@ -22,11 +22,34 @@ from lth.errors import LthError, report
 
 # In the order `lth --help` lists them.
 SUBCOMMANDS = (
-    "data", "init", "train", "prune", "rewind", "control", "summarize", "imp-rewinding", "plot", "interpolate",
-    "instability", "structure", "plot-analyses", "anatomy", "plot-anatomy", "sweep", "plot-sweep", "evaluate",
+    "data",
+    "init",
+    "train",
+    "prune",
+    "rewind",
+    "control",
+    "summarize",
+    "imp-rewinding",
+    "plot",
+    "interpolate",
+    "instability",
+    "structure",
+    "plot-analyses",
+    "anatomy",
+    "plot-anatomy",
+    "sweep",
+    "plot-sweep",
+    "evaluate",
     "verify",
     # the studies (lth/studies/)
-    "weight-study", "ticket", "ticket-summary", "plot-ticket", "xor-dense", "xor-prune", "xor-tables", "xor-sensitivity",
+    "weight-study",
+    "ticket",
+    "ticket-summary",
+    "plot-ticket",
+    "xor-dense",
+    "xor-prune",
+    "xor-tables",
+    "xor-sensitivity",
 )
 
 

@@ -12,8 +12,13 @@ HELP = "initial values and per-unit connections of the tickets' surviving weight
 
 
 def arguments(p) -> None:
-    p.add_argument("--states", nargs="+", required=True, type=Path,
-                   help="rewind states (mask ⊙ θ_k) of every round, round 0 included (trial and round from their sidecars)")
+    p.add_argument(
+        "--states",
+        nargs="+",
+        required=True,
+        type=Path,
+        help="rewind states (mask ⊙ θ_k) of every round, round 0 included (trial and round from their sidecars)",
+    )
     p.add_argument("--bins", type=int, default=50, help="histogram bins per layer")
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial, round and layer")
     p.add_argument("--hist", required=True, type=Path, help="CSV: histograms of the surviving initial values")

@@ -39,13 +39,15 @@ def runtime(p: argparse.ArgumentParser, device: bool = True) -> None:
     """Where and how torch computes: the device and GPU precision (where it can use a GPU) and CPU threads."""
     if device:
         p.add_argument(
-            "--device", default=os.environ.get("LTH_DEVICE", "auto"),
+            "--device",
+            default=os.environ.get("LTH_DEVICE", "auto"),
             help="auto (CUDA when present), cpu, cuda or cuda:N (default: $LTH_DEVICE, else auto)",
         )
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     if device:
         p.add_argument(
-            "--precision", default=os.environ.get("LTH_PRECISION", "fp32"),
+            "--precision",
+            default=os.environ.get("LTH_PRECISION", "fp32"),
             help="fp32 or tf32: float32 matrix products and convolutions on GPUs (default: $LTH_PRECISION, else fp32)",
         )
 
@@ -53,13 +55,17 @@ def runtime(p: argparse.ArgumentParser, device: bool = True) -> None:
 def split(p: argparse.ArgumentParser, fraction: bool = True) -> None:
     """The data split: validation examples held out and (``fraction``) the share of training examples used."""
     p.add_argument(
-        "--validation-size", type=int, default=5000,
+        "--validation-size",
+        type=int,
+        default=5000,
         help="examples held out of training (0: none, and early stopping is then the last iteration)",
     )
     p.add_argument("--split-seed", type=int, default=0, help="seed choosing the validation examples")
     if fraction:
         p.add_argument(
-            "--train-fraction", type=float, default=1.0,
+            "--train-fraction",
+            type=float,
+            default=1.0,
             help="train on this stratified fraction of the training examples (default 1: all of them)",
         )
 
@@ -90,7 +96,9 @@ def provenance(args, own_seeds: dict, inherited: Checkpoint | None = None, on=No
     }
 
 
-def save_start(args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint, **extra) -> None:
+def save_start(
+    args, mask_ckpt: Checkpoint, weights: dict, mask: dict, seeds: dict, source: Checkpoint, **extra
+) -> None:
     """Write a start state (``mask`` ⊙ ``weights``) made from ``args.mask`` and ``args.weights``."""
     masks.check_compatible(weights, mask, f"mask '{args.mask}'")
     checkpoint.check_same_network(mask_ckpt, f"mask '{args.mask}'", source, f"weights '{args.weights}'")

@@ -16,7 +16,8 @@ def arguments(p) -> None:
     p.add_argument("--weights", required=True, type=Path, help="the ticket's rewind state (θ₀ or θ_k)")
     p.add_argument("--seed", required=True, type=int, help="the control's own seed")
     p.add_argument(
-        "--shuffle-output", action="store_true",
+        "--shuffle-output",
+        action="store_true",
         help="shuffle: move the output layer's connections too (default: it keeps the ticket's, as in the paper)",
     )
     out(p, "the control's start state")

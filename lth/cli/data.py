@@ -17,7 +17,9 @@ HELP = "read a dataset (downloading when absent) into one tensor file"
 def arguments(p) -> None:
     p.add_argument("--dataset", required=True, help=f"one of: {', '.join(sorted(data.DATASETS))}")
     p.add_argument(
-        "--root", type=Path, default=os.environ.get("LTH_DATA_ROOT"),
+        "--root",
+        type=Path,
+        default=os.environ.get("LTH_DATA_ROOT"),
         help="data folder in torchvision's layout (default: $LTH_DATA_ROOT; one of the two is needed)",
     )
     out(p, "tensor file (safetensors) of the dataset's splits")

@@ -15,7 +15,9 @@ HELP = "print loss and accuracy of a checkpoint as JSON"
 def arguments(p) -> None:
     p.add_argument("--weights", required=True, type=Path, help="the state to evaluate (its mask is applied)")
     p.add_argument("--data", required=True, type=Path, help="file written by 'lth data'")
-    p.add_argument("--split", nargs="+", default=["test"], choices=["train", "val", "test"], help="splits to evaluate on")
+    p.add_argument(
+        "--split", nargs="+", default=["test"], choices=["train", "val", "test"], help="splits to evaluate on"
+    )
     common.split(p)
     common.runtime(p)
 

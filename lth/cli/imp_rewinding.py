@@ -12,7 +12,9 @@ HELP = "test accuracy of the IMP subnetworks rewound to k, against k"
 
 def arguments(p) -> None:
     p.add_argument("--trained", nargs="+", required=True, type=Path, help="trained tickets' sidecars (trained.json)")
-    p.add_argument("--k", nargs="+", required=True, type=int, help="the iteration each one's IMP run rewinds to, same order")
+    p.add_argument(
+        "--k", nargs="+", required=True, type=int, help="the iteration each one's IMP run rewinds to, same order"
+    )
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial, round and k")
 
 

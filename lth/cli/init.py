@@ -11,7 +11,9 @@ HELP = "build a model and write its initial weights θ₀ with a full mask"
 
 
 def arguments(p) -> None:
-    p.add_argument("--model", required=True, help="model spec, e.g. '{name: mlp, hidden: [300, 100], init: glorot_normal}'")
+    p.add_argument(
+        "--model", required=True, help="model spec, e.g. '{name: mlp, hidden: [300, 100], init: glorot_normal}'"
+    )
     p.add_argument("--dataset", required=True, help="dataset the model is for (input shape, classes)")
     p.add_argument("--seed", required=True, type=int, help="initialisation seed")
     out(p, "the initial state (weights and full mask)")

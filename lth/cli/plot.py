@@ -11,7 +11,9 @@ HELP = "render the paper-style figures (PNG and PDF) from the summary tables"
 
 def arguments(p) -> None:
     p.add_argument("--summary", required=True, type=Path, help="table written by 'lth summarize --out'")
-    p.add_argument("--curves", type=Path, help="every evaluation (written by 'lth summarize'); without it no curves figure")
+    p.add_argument(
+        "--curves", type=Path, help="every evaluation (written by 'lth summarize'); without it no curves figure"
+    )
     p.add_argument("--outdir", required=True, type=Path, help="folder the figures go to")
     title(p)
 

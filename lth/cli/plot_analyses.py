@@ -11,10 +11,16 @@ HELP = "render the instability and structure figures"
 
 def arguments(p) -> None:
     p.add_argument("--instability", type=Path, help="table written by 'lth instability'")
-    p.add_argument("--instability-paths", type=Path,
-                   help="paths written by 'lth instability'; without it no instability_paths figure")
-    p.add_argument("--imp-rewinding", type=Path,
-                   help="table written by 'lth imp-rewinding'; without it no imp_rewinding_vs_k figure")
+    p.add_argument(
+        "--instability-paths",
+        type=Path,
+        help="paths written by 'lth instability'; without it no instability_paths figure",
+    )
+    p.add_argument(
+        "--imp-rewinding",
+        type=Path,
+        help="table written by 'lth imp-rewinding'; without it no imp_rewinding_vs_k figure",
+    )
     p.add_argument("--threshold", type=float, default=0.02, help="instability below which a network is stable")
     p.add_argument("--structure", type=Path, help="table written by 'lth structure'")
     p.add_argument("--outdir", required=True, type=Path, help="folder the figures go to")

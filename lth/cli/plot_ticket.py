@@ -15,12 +15,19 @@ def arguments(p) -> None:
     study(p, "ticket")
     p.add_argument("--trained", nargs="+", required=True, type=Path, help="trained dense networks (trial order)")
     p.add_argument("--stats", required=True, type=Path, help="weight statistics written by 'lth weight-study'")
-    p.add_argument("--sweep", required=True, type=Path, help="pruning without retraining, written by 'lth weight-study'")
+    p.add_argument(
+        "--sweep", required=True, type=Path, help="pruning without retraining, written by 'lth weight-study'"
+    )
     p.add_argument("--tickets", nargs="+", required=True, type=Path, help="CSVs written by 'lth ticket' (trial order)")
     p.add_argument("--exp-summary", required=True, type=Path, help="the IMP experiment's summary.csv")
     p.add_argument("--exp-curves", required=True, type=Path, help="the IMP experiment's curves.csv")
-    p.add_argument("--new-init-metrics", nargs="+", required=True, type=Path,
-                   help="metrics CSVs of the new-init runs (trial order)")
+    p.add_argument(
+        "--new-init-metrics",
+        nargs="+",
+        required=True,
+        type=Path,
+        help="metrics CSVs of the new-init runs (trial order)",
+    )
     p.add_argument("--budget", required=True, type=int, help="the ticket's training budget (iterations)")
     p.add_argument("--outdir", required=True, type=Path, help="folder the figures go to")
     title(p)
@@ -45,12 +52,14 @@ def run(args) -> None:
     figures.save(figures.pruning_curves(sweep, imp, tickets, spec.metric, args.title), args.outdir, "pruning")
     curves = pd.read_csv(args.exp_curves)
     chosen = tickets.set_index("trial")["round"]
-    ticket_curves = curves[(curves["variant"] == "ticket") & (curves["split"] == "test")
-                           & (curves["round"] == curves["trial"].map(chosen))]
+    ticket_curves = curves[
+        (curves["variant"] == "ticket") & (curves["split"] == "test") & (curves["round"] == curves["trial"].map(chosen))
+    ]
     new_init = []
     for trial, path in zip(tickets["trial"], args.new_init_metrics):
         frame = pd.read_csv(path)
         frame = frame[frame["split"] == "test"].assign(trial=trial)
         new_init.append(frame)
-    figures.save(figures.new_init_curves(ticket_curves, pd.concat(new_init), args.budget, args.title),
-                 args.outdir, "new_init")
+    figures.save(
+        figures.new_init_curves(ticket_curves, pd.concat(new_init), args.budget, args.title), args.outdir, "new_init"
+    )

@@ -16,9 +16,12 @@ HELP = "magnitude-prune a trained network one round; write the new mask"
 
 def arguments(p) -> None:
     p.add_argument("--trained", required=True, type=Path, help="the trained network to prune (its mask is the start)")
-    p.add_argument("--prune", required=True, help="pruning spec, e.g. '{strategy: layerwise, rate: 0.2, output_rate: 0.1}'")
     p.add_argument(
-        "--oneshot-rounds", type=int,
+        "--prune", required=True, help="pruning spec, e.g. '{strategy: layerwise, rate: 0.2, output_rate: 0.1}'"
+    )
+    p.add_argument(
+        "--oneshot-rounds",
+        type=int,
         help="prune the (dense) trained network in one shot to the sparsity of this many iterative rounds",
     )
     p.add_argument("--round", type=int, help="the round this mask is for (needed with prune.target_remaining)")
@@ -33,12 +36,21 @@ def run(args) -> None:
     trained = checkpoint.load(args.trained, "trained state")
     generator = torch.Generator().manual_seed(args.tie_seed) if args.tie_seed is not None else None
     new = masks.prune(
-        checkpoint.build_model(trained), trained.weights, trained.masks, spec, args.round, inverse=args.inverse,
-        generator=generator, oneshot_rounds=args.oneshot_rounds,
+        checkpoint.build_model(trained),
+        trained.weights,
+        trained.masks,
+        spec,
+        args.round,
+        inverse=args.inverse,
+        generator=generator,
+        oneshot_rounds=args.oneshot_rounds,
     )
     prov = provenance(args, {"ties": args.tie_seed} if args.tie_seed is not None else {}, trained)
     prov.update(
-        prune=spec.to_dict(), per_round_rate=spec.rate, inverse=args.inverse, counts=masks.counts(new),
+        prune=spec.to_dict(),
+        per_round_rate=spec.rate,
+        inverse=args.inverse,
+        counts=masks.counts(new),
         weights_remaining=masks.fraction_remaining(new),
     )
     checkpoint.save(args.out, Checkpoint({}, new, trained.model, trained.dataset, prov))

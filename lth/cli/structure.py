@@ -11,7 +11,9 @@ HELP = "round-to-round Spearman of magnitudes and mask overlaps of the tickets"
 
 
 def arguments(p) -> None:
-    p.add_argument("--trained", nargs="+", required=True, type=Path, help="trained tickets (trial and round from their sidecars)")
+    p.add_argument(
+        "--trained", nargs="+", required=True, type=Path, help="trained tickets (trial and round from their sidecars)"
+    )
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial, layer and pair of rounds")
 
 

@@ -13,7 +13,9 @@ HELP = "one table of a sweep's members' summaries, with the varied value"
 def arguments(p) -> None:
     p.add_argument("--summaries", nargs="+", required=True, type=Path, help="the members' summary CSVs")
     p.add_argument("--key", required=True, help="the varied setting, e.g. train.lr")
-    p.add_argument("--members", required=True, help="YAML/JSON mapping: member experiment -> value label, in sweep order")
+    p.add_argument(
+        "--members", required=True, help="YAML/JSON mapping: member experiment -> value label, in sweep order"
+    )
     p.add_argument("--out", required=True, type=Path, help="CSV: the members' summary rows with the varied value")
 
 

@@ -40,11 +40,17 @@ def run(args) -> None:
         if checkpoint.trial_round(path, ckpt) == (args.trial, ticket["round"]):
             chosen = path, ckpt
     if chosen is None:
-        raise LthError(f"--trained: no state of trial {args.trial} round {ticket['round']}, the ticket the criterion chose")
+        raise LthError(
+            f"--trained: no state of trial {args.trial} round {ticket['round']}, the ticket the criterion chose"
+        )
     path, ckpt = chosen
     prov = {
-        "step": "ticket", "ticket": ticket, "source": str(path), "seeds": ckpt.provenance.get("seeds", {}),
-        "counts": masks.counts(ckpt.masks), "weights_remaining": masks.fraction_remaining(ckpt.masks),
+        "step": "ticket",
+        "ticket": ticket,
+        "source": str(path),
+        "seeds": ckpt.provenance.get("seeds", {}),
+        "counts": masks.counts(ckpt.masks),
+        "weights_remaining": masks.fraction_remaining(ckpt.masks),
         "environment": checkpoint.environment(),
     }
     checkpoint.save(args.mask, Checkpoint({}, ckpt.masks, ckpt.model, ckpt.dataset, prov))

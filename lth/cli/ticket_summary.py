@@ -16,7 +16,9 @@ def arguments(p) -> None:
     study(p, "ticket")
     p.add_argument("--tickets", nargs="+", required=True, type=Path, help="CSVs written by 'lth ticket' (trial order)")
     p.add_argument("--masks", nargs="+", required=True, type=Path, help="ticket masks (trial order)")
-    p.add_argument("--new-init", nargs="+", required=True, type=Path, help="sidecars of the new-init runs (trial order)")
+    p.add_argument(
+        "--new-init", nargs="+", required=True, type=Path, help="sidecars of the new-init runs (trial order)"
+    )
     p.add_argument("--new-init-metrics", nargs="+", required=True, type=Path, help="their metrics CSVs (trial order)")
     p.add_argument("--budget", required=True, type=int, help="the ticket's training budget (iterations)")
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per trial")
@@ -36,10 +38,15 @@ def run(args) -> None:
         [checkpoint.load(path, "ticket mask").masks for path in args.masks],
         [read_json_object(path, "training sidecar") for path in args.new_init],
         [pd.read_csv(path) for path in args.new_init_metrics],
-        args.budget, spec.metric,
+        args.budget,
+        spec.metric,
     )
     write_csv(args.out, summary)
-    write_html_table(args.html, summary, "Ticket study summary",
-                     f"The ticket is the smallest IMP ticket whose {spec.metric} reaches the criterion; "
-                     "log10_subnetworks_of_ticket_size = log10 C(dense_weights, ticket_weights). "
-                     f"The new init trains the ticket's mask from fresh weights for {spec.new_init_budget}x the budget.")
+    write_html_table(
+        args.html,
+        summary,
+        "Ticket study summary",
+        f"The ticket is the smallest IMP ticket whose {spec.metric} reaches the criterion; "
+        "log10_subnetworks_of_ticket_size = log10 C(dense_weights, ticket_weights). "
+        f"The new init trains the ticket's mask from fresh weights for {spec.new_init_budget}x the budget.",
+    )

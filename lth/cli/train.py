@@ -18,7 +18,9 @@ HELP = "train a masked network; write final weights, metrics CSV and early-stop 
 def arguments(p) -> None:
     p.add_argument("--data", required=True, type=Path, help="file written by 'lth data'")
     p.add_argument("--start", required=True, type=Path, help="start state (weights and mask)")
-    p.add_argument("--train", required=True, help="training spec, e.g. '{optimizer: adam, lr: 1.2e-3, iterations: 5000}'")
+    p.add_argument(
+        "--train", required=True, help="training spec, e.g. '{optimizer: adam, lr: 1.2e-3, iterations: 5000}'"
+    )
     p.add_argument("--order-seed", required=True, type=int, help="data-order seed")
     p.add_argument("--start-iteration", type=int, default=0, help="iteration the start state is at (late rewinding)")
     p.add_argument("--save-at", type=int, help="also write the weights at this iteration (for late rewinding)")
@@ -26,7 +28,8 @@ def arguments(p) -> None:
     p.add_argument("--metrics", required=True, type=Path, help="tidy CSV: iteration,split,loss,accuracy")
     common.out(p, "the trained state (final weights, the start's mask)")
     p.add_argument(
-        "--clamp", type=float,
+        "--clamp",
+        type=float,
         help="clip each prunable layer's |w| to this many standard deviations of its initialiser after every step",
     )
     common.split(p)
@@ -49,7 +52,13 @@ def run(args) -> None:
         raise LthError("--save-at needs --save-out (where to write the weights at that iteration)")
     clamp = models.clamp_bounds(model, ModelSpec.from_dict(start.model, "model"), args.clamp)
     result = train(
-        model, start.masks, splits, spec, args.order_seed, start_iteration=args.start_iteration, save_at=save_at,
+        model,
+        start.masks,
+        splits,
+        spec,
+        args.order_seed,
+        start_iteration=args.start_iteration,
+        save_at=save_at,
         clamp=clamp,
     )
 
@@ -64,7 +73,9 @@ def run(args) -> None:
     if clamp:
         base.update(clamp={"scale": args.clamp, "bounds": clamp})
     if args.save_at is not None:
-        saved = Checkpoint(result.saved[args.save_at], start.masks, start.model, start.dataset, {**base, "iteration": args.save_at})
+        saved = Checkpoint(
+            result.saved[args.save_at], start.masks, start.model, start.dataset, {**base, "iteration": args.save_at}
+        )
         checkpoint.save(args.save_out, saved)
     write_csv(args.metrics, result.metrics)
     final = Checkpoint(result.weights, start.masks, start.model, start.dataset, {**base, "summary": result.summary})

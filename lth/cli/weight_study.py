@@ -20,7 +20,9 @@ def arguments(p) -> None:
     common.split(p, fraction=False)
     p.add_argument("--stats", required=True, type=Path, help="CSV: weight statistics per trial and layer")
     p.add_argument("--stats-html", required=True, type=Path, help="the same as an HTML table (for the report)")
-    p.add_argument("--sweep", required=True, type=Path, help="CSV: accuracy pruned at each percentile without retraining")
+    p.add_argument(
+        "--sweep", required=True, type=Path, help="CSV: accuracy pruned at each percentile without retraining"
+    )
     p.add_argument("--sweep-html", required=True, type=Path, help="the same as an HTML table (for the report)")
     common.runtime(p)
 
@@ -50,8 +52,16 @@ def run(args) -> None:
     stats_frame, sweep_frame = pd.concat(stats, ignore_index=True), pd.concat(sweeps, ignore_index=True)
     write_csv(args.stats, stats_frame)
     write_csv(args.sweep, sweep_frame)
-    write_html_table(args.stats_html, stats_frame, "Weights of the trained dense network",
-                     "std is the sample standard deviation; pct_below_t is the percent of weights with |w| < t.")
-    write_html_table(args.sweep_html, sweep_frame, "Pruning without retraining",
-                     "The round(p·n/100) weights of smallest |w| (all layers pooled) are zeroed and the network "
-                     "is evaluated on the test set as it is; threshold is the smallest surviving |w|.")
+    write_html_table(
+        args.stats_html,
+        stats_frame,
+        "Weights of the trained dense network",
+        "std is the sample standard deviation; pct_below_t is the percent of weights with |w| < t.",
+    )
+    write_html_table(
+        args.sweep_html,
+        sweep_frame,
+        "Pruning without retraining",
+        "The round(p·n/100) weights of smallest |w| (all layers pooled) are zeroed and the network "
+        "is evaluated on the test set as it is; threshold is the smallest surviving |w|.",
+    )

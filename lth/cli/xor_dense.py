@@ -24,8 +24,13 @@ def run(args) -> None:
     study = XorStudy.from_dict(args.study, "study")
     common.device(args)
     theta0, trained, table = xor.dense_run(study, args.width)
-    meta = {"step": "xor-dense", "study": study.to_dict(), "width": args.width, "nets": len(theta0),
-            "seeds": {"study": study.seed, "init": "lth.studies.xor.init_seed(study seed, width, net)"},
-            "environment": checkpoint.environment("cpu")}
+    meta = {
+        "step": "xor-dense",
+        "study": study.to_dict(),
+        "width": args.width,
+        "nets": len(theta0),
+        "seeds": {"study": study.seed, "init": "lth.studies.xor.init_seed(study seed, width, net)"},
+        "environment": checkpoint.environment("cpu"),
+    }
     xor.save_nets(args.out, {**theta0.tensors("theta0/"), **trained.tensors("trained/")}, meta)
     write_csv(args.outcomes, table)

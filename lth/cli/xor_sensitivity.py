@@ -15,11 +15,18 @@ HELP = "train the XOR study under each setting of a grid and rank the settings b
 
 def arguments(p) -> None:
     common.study(p, "base xor")
-    p.add_argument("--grid", required=True, type=Path,
-                   help="YAML file: a mapping key -> list of values (their Cartesian product), or a list of such "
-                        "mappings (joined); keys are the xor study's, e.g. optimizer, lr, init, bias_init, iterations")
-    p.add_argument("--pruning", action="store_true",
-                   help="also prune each setting's prune_from-unit nets (Table 2), about 5x the cost of Table 1 alone")
+    p.add_argument(
+        "--grid",
+        required=True,
+        type=Path,
+        help="YAML file: a mapping key -> list of values (their Cartesian product), or a list of such "
+        "mappings (joined); keys are the xor study's, e.g. optimizer, lr, init, bias_init, iterations",
+    )
+    p.add_argument(
+        "--pruning",
+        action="store_true",
+        help="also prune each setting's prune_from-unit nets (Table 2), about 5x the cost of Table 1 alone",
+    )
     p.add_argument("--out", required=True, type=Path, help="CSV: one row per setting, closest to the paper first")
     p.add_argument("--verbose", action="store_true", help="print each setting's distance and time as it finishes")
     common.runtime(p, device=False)

@@ -36,11 +36,17 @@ def run(args) -> None:
     t2 = tables.table2(pruned, pd.read_csv(args.unpruned))
     write_csv(args.table1, t1)
     write_csv(args.table2, t2)
-    setup = (f"{study.inits} random inits per setting, {study.iterations} full-batch {study.optimizer} steps "
-             f"(lr {study.lr:g}), init {study.init_text()}; DB: all four points classified correctly; "
-             f"ZL: mean cross-entropy below {study.zero_loss:g}. Intervals: exact 95% (Clopper-Pearson).")
+    setup = (
+        f"{study.inits} random inits per setting, {study.iterations} full-batch {study.optimizer} steps "
+        f"(lr {study.lr:g}), init {study.init_text()}; DB: all four points classified correctly; "
+        f"ZL: mean cross-entropy below {study.zero_loss:g}. Intervals: exact 95% (Clopper-Pearson)."
+    )
     tables.write_html_table(args.table1_html, t1, "XOR Table 1: success of randomly initialised 2-h-1 networks", setup)
-    tables.write_html_table(args.table2_html, t2, f"XOR Table 2: {study.prune_from}-unit networks pruned, reset to θ₀ and "
-                            "retrained", setup + f" Iterative pruning removes {study.per_round} units per round. db_if_dense_db_pct: "
-                            f"DB success among the nets whose unpruned {study.prune_from}-unit net succeeded.")
+    tables.write_html_table(
+        args.table2_html,
+        t2,
+        f"XOR Table 2: {study.prune_from}-unit networks pruned, reset to θ₀ and retrained",
+        setup + f" Iterative pruning removes {study.per_round} units per round. db_if_dense_db_pct: "
+        f"DB success among the nets whose unpruned {study.prune_from}-unit net succeeded.",
+    )
     figures.save(figures.xor_success(t1, t2, args.title), args.outdir, "xor_success")

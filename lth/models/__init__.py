@@ -12,7 +12,7 @@ Models with fully connected hidden layers (``mlp`` and ``conv2/4/6``) take their
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -22,7 +22,6 @@ from lth.models.conv import ConvNet
 from lth.models.mlp import MLP
 from lth.models.resnet import ResNet
 from lth.models.vgg import VGG
-
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": lambda spec, shape, classes: MLP(shape, tuple(spec.hidden), classes, spec.dropout),
@@ -40,7 +39,9 @@ def build(spec, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     if spec.name not in MODELS:
         raise LthError(f"unknown model '{spec.name}' (known: {', '.join(sorted(MODELS))})")
     if spec.name != "mlp" and len(input_shape) != 3:
-        raise LthError(f"model '{spec.name}' needs images (channels, height, width), got input shape {tuple(input_shape)}")
+        raise LthError(
+            f"model '{spec.name}' needs images (channels, height, width), got input shape {tuple(input_shape)}"
+        )
     return MODELS[spec.name](spec, tuple(input_shape), num_classes)
 
 

@@ -15,7 +15,9 @@ BLOCK_CHANNELS = (64, 128, 256)
 
 
 class ConvNet(nn.Module):
-    def __init__(self, input_shape: tuple[int, ...], blocks: int, hidden: tuple[int, ...], num_classes: int, dropout: float = 0.0):
+    def __init__(
+        self, input_shape: tuple[int, ...], blocks: int, hidden: tuple[int, ...], num_classes: int, dropout: float = 0.0
+    ):
         super().__init__()
         channels, height, width = input_shape
         convs = []

@@ -13,8 +13,9 @@ and described in the JSON schema; the pipeline passes each job only its study's 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping
+from typing import Any
 
 from lth.errors import LthError
 from lth.seeds import derive_seed
@@ -101,7 +102,9 @@ class XorStudy(Spec):
             for value in getattr(self, key):
                 _choice(value, allowed, f"{where}.{key}")
         if not self.prune_to or any(not 0 < t < self.prune_from for t in self.prune_to):
-            raise LthError(f"{where}.prune_to: unit counts must be in [1, prune_from={self.prune_from}), got {list(self.prune_to)}")
+            raise LthError(
+                f"{where}.prune_to: unit counts must be in [1, prune_from={self.prune_from}), got {list(self.prune_to)}"
+            )
         if "iterative" in self.modes and any((self.prune_from - t) % self.per_round for t in self.prune_to):
             raise LthError(
                 f"{where}.prune_to: iterative pruning removes per_round={self.per_round} units a round from "

@@ -10,6 +10,7 @@ import pandas as pd
 from lth.figures import _percent_axis, _save, plt
 from lth.variants import STYLE
 
+
 def weight_histogram(weights: dict[int, pd.Series], stats: pd.DataFrame, title: str):
     """Histogram of the trained dense network's weights (all prunable layers), one line per trial."""
     fig, ax = plt.subplots(figsize=(4.6, 3.4))
@@ -19,8 +20,11 @@ def weight_histogram(weights: dict[int, pd.Series], stats: pd.DataFrame, title: 
     ax.set_xlabel("weight value (trained dense network)")
     ax.set_ylabel("count")
     first = stats[(stats["layer"] == "all")].iloc[0]
-    ax.set_title(f"{title}\ntrial {int(first['trial'])}: n = {int(first['count'])}, mean {first['mean']:.3g}, "
-                 f"std {first['std']:.3g}", fontsize=8)
+    ax.set_title(
+        f"{title}\ntrial {int(first['trial'])}: n = {int(first['count'])}, mean {first['mean']:.3g}, "
+        f"std {first['std']:.3g}",
+        fontsize=8,
+    )
     if len(weights) > 1:
         ax.legend(fontsize=7)
     return fig
@@ -44,8 +48,16 @@ def pruning_curves(sweep: pd.DataFrame, imp: pd.DataFrame, tickets: pd.DataFrame
         xs.extend(s["x"] * 100)
     criterion = tickets["criterion"].iloc[0]
     ax.axhline(criterion * 100, color="gray", linestyle="--", linewidth=0.8, label=f"criterion {criterion * 100:g}%")
-    ax.plot(tickets["weights_remaining"] * 100, tickets["accuracy"] * 100, linestyle="none", marker="*",
-            markersize=11, color="gold", markeredgecolor="black", label="chosen ticket")
+    ax.plot(
+        tickets["weights_remaining"] * 100,
+        tickets["accuracy"] * 100,
+        linestyle="none",
+        marker="*",
+        markersize=11,
+        color="gold",
+        markeredgecolor="black",
+        label="chosen ticket",
+    )
     _percent_axis(ax, xs)
     ax.set_ylabel(f"test accuracy (%), {metric.replace('_', ' ')}")
     ax.set_title(title, fontsize=8)
@@ -57,11 +69,22 @@ def new_init_curves(ticket_curves: pd.DataFrame, new_init: pd.DataFrame, budget:
     """Test accuracy during training: the ticket (its θ₀) vs the same mask from a new init (longer budget)."""
     fig, ax = plt.subplots(figsize=(5.0, 3.4))
     for trial, part in ticket_curves.groupby("trial"):
-        ax.plot(part["iteration"], part["accuracy"] * 100, color="tab:blue", linewidth=1.2,
-                label="ticket (original init)" if trial == ticket_curves["trial"].min() else None)
+        ax.plot(
+            part["iteration"],
+            part["accuracy"] * 100,
+            color="tab:blue",
+            linewidth=1.2,
+            label="ticket (original init)" if trial == ticket_curves["trial"].min() else None,
+        )
     for trial, part in new_init.groupby("trial"):
-        ax.plot(part["iteration"], part["accuracy"] * 100, color="tab:orange", linestyle="--", linewidth=1.2,
-                label="same mask, new init" if trial == new_init["trial"].min() else None)
+        ax.plot(
+            part["iteration"],
+            part["accuracy"] * 100,
+            color="tab:orange",
+            linestyle="--",
+            linewidth=1.2,
+            label="same mask, new init" if trial == new_init["trial"].min() else None,
+        )
     ax.axvline(budget, color="gray", linestyle=":", linewidth=0.8, label="ticket's budget")
     later = pd.concat([ticket_curves, new_init])
     later = later[later["iteration"] > 0]["accuracy"] * 100

@@ -50,7 +50,9 @@ def weight_stats(weights: dict[str, torch.Tensor], layers: list[str], small: tup
     return pd.DataFrame(rows)
 
 
-def percentile_masks(weights: dict[str, torch.Tensor], mask: masks.Mask, percentiles) -> list[tuple[float, float, masks.Mask]]:
+def percentile_masks(
+    weights: dict[str, torch.Tensor], mask: masks.Mask, percentiles
+) -> list[tuple[float, float, masks.Mask]]:
     """(percentile, threshold, mask) for each percentile: the round(p·n/100) smallest |w| pruned.
 
     ``mask`` is the network's own (all ones for a dense net); pruning is pooled over its layers.
@@ -63,8 +65,14 @@ def percentile_masks(weights: dict[str, torch.Tensor], mask: masks.Mask, percent
     return out
 
 
-def no_retraining_table(model: torch.nn.Module, weights: dict[str, torch.Tensor], mask: masks.Mask, test: Split,
-                        percentiles, batch_size: int | None = None) -> pd.DataFrame:
+def no_retraining_table(
+    model: torch.nn.Module,
+    weights: dict[str, torch.Tensor],
+    mask: masks.Mask,
+    test: Split,
+    percentiles,
+    batch_size: int | None = None,
+) -> pd.DataFrame:
     """Test loss and accuracy of the trained network with each percentile's weights zeroed, no retraining."""
     n = sum(m.numel() for m in mask.values())
     rows = []
@@ -72,8 +80,16 @@ def no_retraining_table(model: torch.nn.Module, weights: dict[str, torch.Tensor]
         model.load_state_dict(masks.apply(weights, pruned))
         loss, accuracy = evaluate(model, test, batch_size)
         kept = sum(masks.counts(pruned).values())
-        rows.append({"percentile": p, "threshold": threshold, "sparsity": 1 - kept / n, "params_kept": kept,
-                     "test_loss": loss, "test_accuracy": accuracy})
+        rows.append(
+            {
+                "percentile": p,
+                "threshold": threshold,
+                "sparsity": 1 - kept / n,
+                "params_kept": kept,
+                "test_loss": loss,
+                "test_accuracy": accuracy,
+            }
+        )
     model.load_state_dict(weights)
     return pd.DataFrame(rows)
 
@@ -106,17 +122,19 @@ def find_ticket(summary: pd.DataFrame, criterion: float, metric: str) -> pd.Data
             )
         failed = passed.index(False) if False in passed else None
         chosen = group.iloc[(failed if failed is not None else len(passed)) - 1]
-        rows.append({
-            "trial": int(trial),
-            "round": int(chosen["round"]),
-            "weights_remaining": float(chosen["weights_remaining"]),
-            "accuracy": float(chosen[metric]),
-            "dense_accuracy": float(group[metric].iloc[0]),
-            "stopped_by": "criterion" if failed is not None else "budget",
-            "next_accuracy": float(group[metric].iloc[failed]) if failed is not None else math.nan,
-            "criterion": criterion,
-            "metric": metric,
-        })
+        rows.append(
+            {
+                "trial": int(trial),
+                "round": int(chosen["round"]),
+                "weights_remaining": float(chosen["weights_remaining"]),
+                "accuracy": float(chosen[metric]),
+                "dense_accuracy": float(group[metric].iloc[0]),
+                "stopped_by": "criterion" if failed is not None else "budget",
+                "next_accuracy": float(group[metric].iloc[failed]) if failed is not None else math.nan,
+                "criterion": criterion,
+                "metric": metric,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -126,19 +144,21 @@ def study_summary(tickets: pd.DataFrame, sizes: dict[int, tuple[int, int]], new_
     rows = []
     for ticket in tickets.to_dict("records"):
         n, k = sizes[ticket["trial"]]
-        rows.append({
-            "trial": ticket["trial"],
-            "dense_weights": n,
-            "dense_accuracy": ticket["dense_accuracy"],
-            "criterion": ticket["criterion"],
-            "metric": ticket["metric"],
-            "ticket_round": ticket["round"],
-            "ticket_weights": k,
-            "ticket_sparsity": 1 - k / n,
-            "ticket_accuracy": ticket["accuracy"],
-            "stopped_by": ticket["stopped_by"],
-            "log10_subnetworks_of_ticket_size": log10_comb(n, k),
-        })
+        rows.append(
+            {
+                "trial": ticket["trial"],
+                "dense_weights": n,
+                "dense_accuracy": ticket["dense_accuracy"],
+                "criterion": ticket["criterion"],
+                "metric": ticket["metric"],
+                "ticket_round": ticket["round"],
+                "ticket_weights": k,
+                "ticket_sparsity": 1 - k / n,
+                "ticket_accuracy": ticket["accuracy"],
+                "stopped_by": ticket["stopped_by"],
+                "log10_subnetworks_of_ticket_size": log10_comb(n, k),
+            }
+        )
     return pd.DataFrame(rows).merge(new_init, on="trial", how="left")
 
 
@@ -148,8 +168,14 @@ def _accuracy_at(metrics: pd.DataFrame, iteration: int) -> float:
     return float(test.sort_values("iteration")["accuracy"].iloc[-1])
 
 
-def ticket_summary(tickets: pd.DataFrame, ticket_masks: list[masks.Mask], new_init: list[dict],
-                   new_init_metrics: list[pd.DataFrame], budget: int, metric: str) -> pd.DataFrame:
+def ticket_summary(
+    tickets: pd.DataFrame,
+    ticket_masks: list[masks.Mask],
+    new_init: list[dict],
+    new_init_metrics: list[pd.DataFrame],
+    budget: int,
+    metric: str,
+) -> pd.DataFrame:
     """`study_summary` from the per-trial tickets (rows of `find_ticket`), their masks, and the
     training sidecars and metrics of their new-init runs, all in trial order; ``budget`` is the
     ticket's training budget, at which the new init's accuracy is also read."""
@@ -158,12 +184,14 @@ def ticket_summary(tickets: pd.DataFrame, ticket_masks: list[masks.Mask], new_in
     sizes, rows = {}, []
     for trial, mask, record, metrics in zip(tickets["trial"], ticket_masks, new_init, new_init_metrics):
         sizes[trial] = (sum(m.numel() for m in mask.values()), sum(masks.counts(mask).values()))
-        rows.append({
-            "trial": trial,
-            "new_init_iterations": record["train"]["iterations"],
-            "new_init_accuracy": record["summary"][metric],
-            "new_init_accuracy_at_ticket_budget": _accuracy_at(metrics, budget),
-            "new_init_max_accuracy": record["summary"]["max_test_accuracy"],
-            "seed_new_init": record["seeds"].get("reinit"),
-        })
+        rows.append(
+            {
+                "trial": trial,
+                "new_init_iterations": record["train"]["iterations"],
+                "new_init_accuracy": record["summary"][metric],
+                "new_init_accuracy_at_ticket_budget": _accuracy_at(metrics, budget),
+                "new_init_max_accuracy": record["summary"]["max_test_accuracy"],
+                "seed_new_init": record["seeds"].get("reinit"),
+            }
+        )
     return study_summary(tickets, sizes, pd.DataFrame(rows))

@@ -56,7 +56,7 @@ class Nets:
         return {f"{prefix}{k}": getattr(self, k) for k in PARAMS}
 
     @classmethod
-    def from_tensors(cls, tensors: dict[str, torch.Tensor], prefix: str = "") -> "Nets":
+    def from_tensors(cls, tensors: dict[str, torch.Tensor], prefix: str = "") -> Nets:
         return cls(*(tensors[f"{prefix}{k}"] for k in PARAMS))
 
     def __len__(self) -> int:

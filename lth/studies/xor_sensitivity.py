@@ -21,7 +21,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -112,8 +113,12 @@ def row_from_tables(table1: pd.DataFrame, table2: pd.DataFrame) -> dict[str, flo
 def distances(row: Mapping[str, Any]) -> dict[str, float]:
     """Mean |ours - paper| in percentage points: over Table 1 (``table1_distance``), over the
     pruned 2-unit DB range (``table2_distance``, NaN without pruning runs) and over both (``distance``)."""
-    t1 = [abs(row[f"{kind}_h{w}"] - paper[i]) for w, paper in PAPER_TABLE1.items()
-          for i, kind in enumerate(("db", "zl")) if f"{kind}_h{w}" in row]
+    t1 = [
+        abs(row[f"{kind}_h{w}"] - paper[i])
+        for w, paper in PAPER_TABLE1.items()
+        for i, kind in enumerate(("db", "zl"))
+        if f"{kind}_h{w}" in row
+    ]
     pruned = [v for k, v in row.items() if k.startswith("db_") and k.endswith("_u2")]
     t2 = [abs(min(pruned) - PAPER_PRUNED_2_DB[0]), abs(max(pruned) - PAPER_PRUNED_2_DB[1])] if pruned else []
     mean = lambda xs: round(sum(xs) / len(xs), 2) if xs else float("nan")  # noqa: E731

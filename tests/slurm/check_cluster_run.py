@@ -37,7 +37,9 @@ from lth.cli import build_parser
 
 # Columns that measure time, not results: they differ between any two runs.
 TIMING_SUFFIX = "_seconds"
-REFUSAL = re.compile(r"lth \w[\w-]*: error: device 'auto': this job was given a GPU \((CUDA_VISIBLE_DEVICES|SLURM_JOB_GPUS)=")
+REFUSAL = re.compile(
+    r"lth \w[\w-]*: error: device 'auto': this job was given a GPU \((CUDA_VISIBLE_DEVICES|SLURM_JOB_GPUS)="
+)
 
 
 def scontrol_jobs(path: Path) -> list[dict[str, str]]:
@@ -79,7 +81,11 @@ def device_rules(log: str) -> set[str]:
     on_device = {name for name, p in sub.choices.items() if any("--device" in a.option_strings for a in p._actions)}
     rules = set()
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", log)[1:]:
-        command = re.search(r"\blth ([a-z][a-z-]*)", block.split("Shell command:", 1)[-1]) if "Shell command:" in block else None
+        command = (
+            re.search(r"\blth ([a-z][a-z-]*)", block.split("Shell command:", 1)[-1])
+            if "Shell command:" in block
+            else None
+        )
         if command and command.group(1) in on_device:
             rules.add(re.match(r"(?:local)?rule (\w+):", block).group(1))
     return rules
@@ -105,7 +111,9 @@ def check_jobs(device: str, jobs: list[dict[str, str]], log: str, workdir: Path 
             errors.append(f"SLURM job {job['JobId']} ({rule}): TresPerJob={gpus!r}, expected {wanted!r}")
         if rule in gpu_rules:  # on the fake GPUs: refused, with the reason, in its log
             if job.get("JobState") != "FAILED":
-                errors.append(f"SLURM job {job['JobId']} ({rule}) on a fake GPU: {job.get('JobState')}, expected FAILED")
+                errors.append(
+                    f"SLURM job {job['JobId']} ({rule}) on a fake GPU: {job.get('JobState')}, expected FAILED"
+                )
         elif job.get("JobState") != "COMPLETED" or job.get("ExitCode") != "0:0":
             errors.append(f"SLURM job {job['JobId']} ({rule}): {job.get('JobState')} exit {job.get('ExitCode')}")
     if len(calls) != len(jobs):
@@ -125,9 +133,11 @@ def check_jobs(device: str, jobs: list[dict[str, str]], log: str, workdir: Path 
             errors.append("no job of a rule that trains or evaluates was submitted: the GPU path was not exercised")
         if refused != with_gpu:
             errors.append(f"{with_gpu} jobs got a fake GPU but {refused} logs under {workdir} hold lth's refusal")
-        print(f"slurm jobs (device: {device}): {len(jobs)} submitted, {with_gpu} with --gpus=1 "
-              f"({', '.join(f'{r} {ran[r]}' for r in sorted(gpu_rules) if ran[r])}), "
-              f"{refused} refused a GPU that CUDA cannot use")
+        print(
+            f"slurm jobs (device: {device}): {len(jobs)} submitted, {with_gpu} with --gpus=1 "
+            f"({', '.join(f'{r} {ran[r]}' for r in sorted(gpu_rules) if ran[r])}), "
+            f"{refused} refused a GPU that CUDA cannot use"
+        )
     return errors
 
 
@@ -136,16 +146,19 @@ def check_outputs(local: Path, slurm: Path) -> list[str]:
     files = {p.relative_to(local) for p in (local / "results").rglob("*") if p.is_file()}
     other = {p.relative_to(slurm) for p in (slurm / "results").rglob("*") if p.is_file()}
     if files != other:
-        errors.append(f"result files differ: only local {sorted(map(str, files - other))[:5]}, "
-                      f"only SLURM {sorted(map(str, other - files))[:5]}")
+        errors.append(
+            f"result files differ: only local {sorted(map(str, files - other))[:5]}, "
+            f"only SLURM {sorted(map(str, other - files))[:5]}"
+        )
     compared = Counter()
     for rel in sorted(files & other):
         if rel.suffix == ".csv":
             a, b = (pd.read_csv(root / rel) for root in (local, slurm))
             timing = [c for c in a.columns if c.endswith(TIMING_SUFFIX)]
             try:
-                pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing, errors="ignore"),
-                                              check_exact=True)
+                pd.testing.assert_frame_equal(
+                    a.drop(columns=timing), b.drop(columns=timing, errors="ignore"), check_exact=True
+                )
             except AssertionError as exc:
                 errors.append(f"{rel} differs: {str(exc).splitlines()[0]}")
         elif rel.suffix == ".safetensors":
@@ -157,8 +170,9 @@ def check_outputs(local: Path, slurm: Path) -> list[str]:
         compared[rel.suffix] += 1
     if not compared[".csv"] or not compared[".safetensors"]:
         errors.append(f"nothing to compare under {local / 'results'}")
-    print(f"outputs: {compared['.csv']} CSV tables and {compared['.safetensors']} safetensors files "
-          "equal the local run's")
+    print(
+        f"outputs: {compared['.csv']} CSV tables and {compared['.safetensors']} safetensors files equal the local run's"
+    )
     return errors
 
 

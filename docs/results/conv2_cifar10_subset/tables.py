@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import pandas as pd
-
 from mdtable import markdown
 from numfmt import num, pct, span
 
@@ -29,20 +28,24 @@ def _dense(here: Path) -> pd.Series:
 
 def runs_table(here: Path) -> str:
     s = _summary(here)
-    table = pd.DataFrame({
-        "round": s["round"],
-        "weights remaining": [f"{100 * w:.1f}%" if w < 1 else "100%" for w in s["weights_remaining"]],
-        "variant": ["dense" if r == 0 else v for r, v in zip(s["round"], s["variant"])],
-        "early-stop iteration": [num(i) for i in s["early_stop_iteration"]],
-        "test accuracy at early stop": [f"{pct(a, 1)}%" for a in s["early_stop_test_accuracy"]],
-        "max test accuracy": [f"{pct(a, 1)}%" for a in s["max_test_accuracy"]],
-    })
+    table = pd.DataFrame(
+        {
+            "round": s["round"],
+            "weights remaining": [f"{100 * w:.1f}%" if w < 1 else "100%" for w in s["weights_remaining"]],
+            "variant": ["dense" if r == 0 else v for r, v in zip(s["round"], s["variant"])],
+            "early-stop iteration": [num(i) for i in s["early_stop_iteration"]],
+            "test accuracy at early stop": [f"{pct(a, 1)}%" for a in s["early_stop_test_accuracy"]],
+            "max test accuracy": [f"{pct(a, 1)}%" for a in s["max_test_accuracy"]],
+        }
+    )
     return markdown(table)
 
 
 def _start_accuracy(here: Path, variant: str, rnd: int) -> float:
     c = pd.read_csv(here / "curves.csv")
-    return c[(c["iteration"] == 0) & (c["split"] == "test") & (c["variant"] == variant) & (c["round"] == rnd)]["accuracy"].iloc[0]
+    return c[(c["iteration"] == 0) & (c["split"] == "test") & (c["variant"] == variant) & (c["round"] == rnd)][
+        "accuracy"
+    ].iloc[0]
 
 
 def _last(here: Path, variant: str) -> pd.Series:
@@ -63,17 +66,28 @@ VALUES = {
     "last_remaining": lambda here: f"{100 * _last(here, 'ticket')['weights_remaining']:.1f}",
     "ticket_last": lambda here: pct(_last(here, "ticket")["early_stop_test_accuracy"], 1),
     "reinit_last": lambda here: pct(_last(here, "reinit")["early_stop_test_accuracy"], 1),
-    "reinit_sparse": lambda here: ", ".join(f"{pct(a, 1)}% at {100 * w:.1f}%" for a, w in
-                                            _rows(here, "reinit", 2)[["early_stop_test_accuracy", "weights_remaining"]].values),
-    "ticket_sparse": lambda here: ", ".join(f"{pct(a, 1)}%" for a in _rows(here, "ticket", 2)["early_stop_test_accuracy"]),
+    "reinit_sparse": lambda here: ", ".join(
+        f"{pct(a, 1)}% at {100 * w:.1f}%"
+        for a, w in _rows(here, "reinit", 2)[["early_stop_test_accuracy", "weights_remaining"]].values
+    ),
+    "ticket_sparse": lambda here: ", ".join(
+        f"{pct(a, 1)}%" for a in _rows(here, "ticket", 2)["early_stop_test_accuracy"]
+    ),
     "ticket_max": lambda here: span(_rows(here, "ticket")["max_test_accuracy"], lambda a: pct(a, 1)),
-    "ticket_max_gap": lambda here: span(_dense(here)["max_test_accuracy"] - _rows(here, "ticket")["max_test_accuracy"],
-                                        lambda d: f"{100 * d:.1f}"),
-    "ticket_stop_gap": lambda here: span(_dense(here)["early_stop_test_accuracy"] - _rows(here, "ticket")["early_stop_test_accuracy"],
-                                         lambda d: f"{100 * d:.1f}"),
-    "standard_error": lambda here: f"{100 * math.sqrt(_dense(here)['early_stop_test_accuracy'] * (1 - _dense(here)['early_stop_test_accuracy']) / TEST_IMAGES):.1f}",
-    "round1_gap": lambda here: _gap(_rows(here, "reinit").iloc[0]["early_stop_test_accuracy"],
-                                   _rows(here, "ticket").iloc[0]["early_stop_test_accuracy"]),
+    "ticket_max_gap": lambda here: span(
+        _dense(here)["max_test_accuracy"] - _rows(here, "ticket")["max_test_accuracy"], lambda d: f"{100 * d:.1f}"
+    ),
+    "ticket_stop_gap": lambda here: span(
+        _dense(here)["early_stop_test_accuracy"] - _rows(here, "ticket")["early_stop_test_accuracy"],
+        lambda d: f"{100 * d:.1f}",
+    ),
+    "standard_error": lambda here: (
+        f"{100 * math.sqrt(_dense(here)['early_stop_test_accuracy'] * (1 - _dense(here)['early_stop_test_accuracy']) / TEST_IMAGES):.1f}"
+    ),
+    "round1_gap": lambda here: _gap(
+        _rows(here, "reinit").iloc[0]["early_stop_test_accuracy"],
+        _rows(here, "ticket").iloc[0]["early_stop_test_accuracy"],
+    ),
     "start_ticket": lambda here: pct(_start_accuracy(here, "ticket", 1), 0),
     "start_reinit": lambda here: pct(_start_accuracy(here, "reinit", 1), 0),
 }

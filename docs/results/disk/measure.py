@@ -34,8 +34,13 @@ def weight_files(config: dict, experiment: str) -> tuple[int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp) / "config.yaml"
         conf.write_text(yaml.safe_dump({**config, "run": [experiment]}))
-        out = subprocess.run(["snakemake", "-n", "-p", "--configfile", str(conf), "--directory", tmp,
-                              "-s", str(REPO / "Snakefile")], cwd=REPO, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["snakemake", "-n", "-p", "--configfile", str(conf), "--directory", tmp, "-s", str(REPO / "Snakefile")],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     files = [f.strip() for line in OUTPUT.findall(out.stdout) for f in line.split(",")]
     files = [f for f in files if f.endswith(".safetensors") and not f.startswith("results/data/")]
     n_masks = sum(Path(f).name.startswith("mask_") for f in files)
@@ -64,9 +69,17 @@ def main() -> None:
             continue
         states, mask_files = weight_files(config, name)
         weights, state, mask = file_sizes(exp["model"], exp["dataset"])
-        rows.append({"experiment": name, "model": exp["model"]["name"], "weights": weights,
-                     "state_mb": state / 1e6, "state_files": states, "mask_files": mask_files,
-                     "total_gb": (states * state + mask_files * mask) / 1e9})
+        rows.append(
+            {
+                "experiment": name,
+                "model": exp["model"]["name"],
+                "weights": weights,
+                "state_mb": state / 1e6,
+                "state_files": states,
+                "mask_files": mask_files,
+                "total_gb": (states * state + mask_files * mask) / 1e9,
+            }
+        )
         print(rows[-1], file=sys.stderr)
     pd.DataFrame(rows).to_csv(HERE / "disk.csv", index=False, float_format="%.4g")
 

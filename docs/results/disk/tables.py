@@ -9,9 +9,15 @@ from mdtable import markdown
 
 
 def recipes(here: Path) -> str:
-    table = pd.read_csv(here / "disk.csv").rename(columns={
-        "weights": "prunable weights", "state_mb": "one state (MB)", "state_files": "state files",
-        "mask_files": "mask files", "total_gb": "total (GB)"})
+    table = pd.read_csv(here / "disk.csv").rename(
+        columns={
+            "weights": "prunable weights",
+            "state_mb": "one state (MB)",
+            "state_files": "state files",
+            "mask_files": "mask files",
+            "total_gb": "total (GB)",
+        }
+    )
     table["prunable weights"] = table["prunable weights"].map("{:,}".format)
     return markdown(table, {"one state (MB)": ".3g", "total (GB)": ".3g"})
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
 from mdtable import markdown
 from numfmt import both, num, pct, span
 
@@ -43,14 +42,19 @@ def _trial_acc(here: Path, scope: str, rnd: int) -> pd.Series:
 def weights_table(here: Path) -> str:
     s = _stats(here)
     s = s[s["layer"] == "all"]
-    table = pd.DataFrame({
-        "trial": s["trial"], "mean": [f"{v:.4f}" for v in s["mean"]], "std": [f"{v:.3f}" for v in s["std"]],
-        "min": [f"{v:.3f}" for v in s["min"]], "max": [f"{v:.3f}" for v in s["max"]],
-        r"\|w\| < 0.001": [f"{v:.2f}%" for v in s["pct_below_0.001"]],
-        "< 0.01": [f"{v:.1f}%" for v in s["pct_below_0.01"]],
-        "< 0.05": [f"{v:.1f}%" for v in s["pct_below_0.05"]],
-        "< 0.1": [f"{v:.1f}%" for v in s["pct_below_0.1"]],
-    })
+    table = pd.DataFrame(
+        {
+            "trial": s["trial"],
+            "mean": [f"{v:.4f}" for v in s["mean"]],
+            "std": [f"{v:.3f}" for v in s["std"]],
+            "min": [f"{v:.3f}" for v in s["min"]],
+            "max": [f"{v:.3f}" for v in s["max"]],
+            r"\|w\| < 0.001": [f"{v:.2f}%" for v in s["pct_below_0.001"]],
+            "< 0.01": [f"{v:.1f}%" for v in s["pct_below_0.01"]],
+            "< 0.05": [f"{v:.1f}%" for v in s["pct_below_0.05"]],
+            "< 0.1": [f"{v:.1f}%" for v in s["pct_below_0.1"]],
+        }
+    )
     return markdown(table)
 
 
@@ -58,8 +62,10 @@ def no_retraining_table(here: Path) -> str:
     sweep = _sweep(here)
     by = {t: part.sort_values("percentile") for t, part in sweep.groupby("trial")}
     first = by[min(by)]
-    rows = [["weights kept"] + [num(k) for k in first["params_kept"]],
-            [r"\|w\| threshold (trial 0)"] + [f"{v:.2g}" if v < 0.01 else f"{v:.3f}" for v in first["threshold"]]]
+    rows = [
+        ["weights kept"] + [num(k) for k in first["params_kept"]],
+        [r"\|w\| threshold (trial 0)"] + [f"{v:.2g}" if v < 0.01 else f"{v:.3f}" for v in first["threshold"]],
+    ]
     rows += [[f"accuracy, trial {t} (%)"] + [pct(a) for a in part["test_accuracy"]] for t, part in by.items()]
     columns = ["percentile"] + [f"{p:g}" for p in first["percentile"]]
     return markdown(pd.DataFrame(rows, columns=columns))
@@ -68,8 +74,11 @@ def no_retraining_table(here: Path) -> str:
 def _kept_80(here: Path) -> pd.DataFrame:
     """Per percentile: the lowest accuracy over the trials, and the fraction of weights kept."""
     sweep = _sweep(here)
-    return sweep.groupby("percentile").agg(kept=("sparsity", lambda s: 1 - s.mean()), low=("test_accuracy", "min"),
-                                           drop=("test_accuracy", "max")).sort_index()
+    return (
+        sweep.groupby("percentile")
+        .agg(kept=("sparsity", lambda s: 1 - s.mean()), low=("test_accuracy", "min"), drop=("test_accuracy", "max"))
+        .sort_index()
+    )
 
 
 def no_retraining_holds_to(here: Path) -> str:
@@ -104,12 +113,25 @@ def imp_table(here: Path) -> str:
         rnd = int(s["ticket_round"].iloc[0])
         nxt = _imp(here, scope)
         nxt = nxt[nxt["round"] == rnd + 1].sort_values("trial")
-        rows.append([scope, f"round {rnd}: **{num(s['ticket_weights'].iloc[0])} weights**",
-                     f"{pct(s['ticket_sparsity'].iloc[0], 1)}%", ", ".join(f"{pct(a)}%" for a in s["ticket_accuracy"]),
-                     f"{num(nxt['weights'].iloc[0])} weights: " + ", ".join(f"{pct(a)}%" for a in nxt["final_test_accuracy"]),
-                     f"{s['log10_subnetworks_of_ticket_size'].iloc[0]:.1f}"])
-    columns = ["", "ticket (both trials)", "sparsity", "ticket accuracy", "next round (misses)",
-               f"log10 C({_dense_weights(here)}, k)"]
+        rows.append(
+            [
+                scope,
+                f"round {rnd}: **{num(s['ticket_weights'].iloc[0])} weights**",
+                f"{pct(s['ticket_sparsity'].iloc[0], 1)}%",
+                ", ".join(f"{pct(a)}%" for a in s["ticket_accuracy"]),
+                f"{num(nxt['weights'].iloc[0])} weights: "
+                + ", ".join(f"{pct(a)}%" for a in nxt["final_test_accuracy"]),
+                f"{s['log10_subnetworks_of_ticket_size'].iloc[0]:.1f}",
+            ]
+        )
+    columns = [
+        "",
+        "ticket (both trials)",
+        "sparsity",
+        "ticket accuracy",
+        "next round (misses)",
+        f"log10 C({_dense_weights(here)}, k)",
+    ]
     return markdown(pd.DataFrame(rows, columns=columns))
 
 
@@ -117,13 +139,22 @@ def new_init_table(here: Path) -> str:
     rows = []
     for scope in ("global", "layerwise"):
         s = _summary(here, scope)
-        rows.append([f"{scope}, {num(s['ticket_weights'].iloc[0])} weights",
-                     ", ".join(f"{pct(a)}%" for a in s["ticket_accuracy"]),
-                     ", ".join(f"{pct(a)}%" for a in s["new_init_accuracy_at_ticket_budget"]),
-                     ", ".join(f"{pct(a)}%" for a in s["new_init_accuracy"]),
-                     ", ".join(f"{pct(a)}%" for a in s["new_init_max_accuracy"])])
-    columns = ["", "ticket at its budget", "new init at the ticket's budget", "new init after 4× the budget (end)",
-               "new init, best evaluation"]
+        rows.append(
+            [
+                f"{scope}, {num(s['ticket_weights'].iloc[0])} weights",
+                ", ".join(f"{pct(a)}%" for a in s["ticket_accuracy"]),
+                ", ".join(f"{pct(a)}%" for a in s["new_init_accuracy_at_ticket_budget"]),
+                ", ".join(f"{pct(a)}%" for a in s["new_init_accuracy"]),
+                ", ".join(f"{pct(a)}%" for a in s["new_init_max_accuracy"]),
+            ]
+        )
+    columns = [
+        "",
+        "ticket at its budget",
+        "new init at the ticket's budget",
+        "new init after 4× the budget (end)",
+        "new init, best evaluation",
+    ]
     return markdown(pd.DataFrame(rows, columns=columns))
 
 
@@ -204,45 +235,62 @@ VALUES = {
     "train_seconds_global": lambda here: f"{_imp(here, 'global')['train_seconds'].median():.0f}",
     "dense_acc": lambda here: both(_summary(here, "global")["dense_accuracy"]),
     "dense_acc_short": lambda here: both(_summary(here, "global")["dense_accuracy"], lambda a: pct(a, 1)),
-    "dense_gap": lambda here: f"{100 * _summary(here, 'global')['dense_accuracy'].agg(lambda a: a.max() - a.min()):.0f}",
+    "dense_gap": lambda here: (
+        f"{100 * _summary(here, 'global')['dense_accuracy'].agg(lambda a: a.max() - a.min()):.0f}"
+    ),
     "first_layer_std": lambda here: _layer_std(here, ["hidden.0.weight"]),
     "late_layers_std": lambda here: _layer_std(here, ["hidden.1.weight", "output.weight"]),
     "first_layer_count": lambda here: num(_layer_size(here, "hidden.0.weight")),
     "no_retraining_cost_40": lambda here: _no_retraining_cost(here, 40),
     "no_retraining_holds_to": no_retraining_holds_to,
     "no_retraining_first_miss": lambda here: f"{100 * _first_miss(here)['kept']:.0f}",
-    "no_retraining_at_miss": lambda here: both(_sweep(here)[_sweep(here)["percentile"] == _first_miss(here).name]
-                                             .sort_values("trial")["test_accuracy"]),
+    "no_retraining_at_miss": lambda here: both(
+        _sweep(here)[_sweep(here)["percentile"] == _first_miss(here).name].sort_values("trial")["test_accuracy"]
+    ),
     "global_weights": lambda here: num(_summary(here, "global")["ticket_weights"].iloc[0]),
     "global_acc": lambda here: span(_summary(here, "global")["ticket_accuracy"], lambda a: pct(a, 1)),
     "global_acc_both": lambda here: both(_summary(here, "global")["ticket_accuracy"], lambda a: pct(a, 1)),
     "layerwise_weights": lambda here: num(_summary(here, "layerwise")["ticket_weights"].iloc[0]),
-    "blog_size_weights": lambda here: num(_imp(here, "global").query(f"round == {_blog_round(here)}")["weights"].iloc[0]),
+    "blog_size_weights": lambda here: num(
+        _imp(here, "global").query(f"round == {_blog_round(here)}")["weights"].iloc[0]
+    ),
     "blog_size_round": lambda here: str(_blog_round(here)),
     "blog_size_acc": lambda here: both(_trial_acc(here, "global", _blog_round(here)), lambda a: pct(a, 1)),
     "global_dense_mean_to": lambda here: f"{100 * _dense_at_or_above_to(here, 'global', None):.1f}",
-    "global_dense_mean_to_weights": lambda here: num(round(_dense_at_or_above_to(here, "global", None) * _dense_weights(here))),
+    "global_dense_mean_to_weights": lambda here: num(
+        round(_dense_at_or_above_to(here, "global", None) * _dense_weights(here))
+    ),
     "global_dense_trial0_to": lambda here: f"{100 * _dense_at_or_above_to(here, 'global', 0):.0f}",
     "global_dense_trial1_to": lambda here: f"{100 * _dense_at_or_above_to(here, 'global', 1):.1f}",
-    "collapse_hidden1": lambda here: span(_remaining_at(here, "layerwise", _collapse_round(here), "hidden.1.weight")
-                                          * _layer_size(here, "hidden.1.weight")),
-    "collapse_output": lambda here: span(_remaining_at(here, "layerwise", _collapse_round(here), "output.weight")
-                                         * _layer_size(here, "output.weight")),
+    "collapse_hidden1": lambda here: span(
+        _remaining_at(here, "layerwise", _collapse_round(here), "hidden.1.weight")
+        * _layer_size(here, "hidden.1.weight")
+    ),
+    "collapse_output": lambda here: span(
+        _remaining_at(here, "layerwise", _collapse_round(here), "output.weight") * _layer_size(here, "output.weight")
+    ),
     "collapse_round": lambda here: str(_collapse_round(here)),
     "collapse_acc": lambda here: span(_trial_acc(here, "layerwise", _collapse_round(here)), lambda a: pct(a, 1)),
     "hidden1_size": lambda here: str(_layer_size(here, "hidden.1.weight")),
     "output_size": lambda here: str(_layer_size(here, "output.weight")),
-    "global_first_layer": lambda here: span(_remaining_at(here, "global", _global_ticket_round(here), "hidden.0.weight"),
-                                            lambda f: pct(f, 1)),
-    "global_hidden1": lambda here: span(_remaining_at(here, "global", _global_ticket_round(here), "hidden.1.weight"),
-                                        lambda f: pct(f, 0)),
-    "global_output": lambda here: span(_remaining_at(here, "global", _global_ticket_round(here), "output.weight"),
-                                       lambda f: pct(f, 0)),
+    "global_first_layer": lambda here: span(
+        _remaining_at(here, "global", _global_ticket_round(here), "hidden.0.weight"), lambda f: pct(f, 1)
+    ),
+    "global_hidden1": lambda here: span(
+        _remaining_at(here, "global", _global_ticket_round(here), "hidden.1.weight"), lambda f: pct(f, 0)
+    ),
+    "global_output": lambda here: span(
+        _remaining_at(here, "global", _global_ticket_round(here), "output.weight"), lambda f: pct(f, 0)
+    ),
     "new_init_global_gap_end": lambda here: _new_init_gap(here, "global", "new_init_accuracy"),
     "new_init_global_end": lambda here: span(_summary(here, "global")["new_init_accuracy"], lambda a: pct(a, 1)),
     "new_init_global_best": lambda here: span(_summary(here, "global")["new_init_max_accuracy"], lambda a: pct(a, 2)),
-    "new_init_layerwise_gap_trial0": lambda here: _new_init_gap(here, "layerwise", "new_init_accuracy_at_ticket_budget", 0),
-    "layerwise_new_init_budget_trial1": lambda here: _trial_value(here, "layerwise", "new_init_accuracy_at_ticket_budget", 1),
+    "new_init_layerwise_gap_trial0": lambda here: _new_init_gap(
+        here, "layerwise", "new_init_accuracy_at_ticket_budget", 0
+    ),
+    "layerwise_new_init_budget_trial1": lambda here: _trial_value(
+        here, "layerwise", "new_init_accuracy_at_ticket_budget", 1
+    ),
     "layerwise_ticket_trial1": lambda here: _trial_value(here, "layerwise", "ticket_accuracy", 1),
     "layerwise_new_init_end_trial1": lambda here: _trial_value(here, "layerwise", "new_init_accuracy", 1),
     "layerwise_remaining": lambda here: f"{100 * (1 - _summary(here, 'layerwise')['ticket_sparsity'].iloc[0]):.0f}",

@@ -51,8 +51,9 @@ def by_round(here: Path, column: str, cell) -> str:
 
 
 def accuracy_table(here: Path) -> str:
-    return by_round(here, "early_stop_test_accuracy",
-                    lambda mean, lo, hi: f"{100 * mean:.2f} ({100 * lo:.2f}–{100 * hi:.2f})")
+    return by_round(
+        here, "early_stop_test_accuracy", lambda mean, lo, hi: f"{100 * mean:.2f} ({100 * lo:.2f}–{100 * hi:.2f})"
+    )
 
 
 def early_stop_table(here: Path) -> str:
@@ -67,6 +68,7 @@ def accuracy_range(variant: str, round_: int):
     def value(here: Path) -> str:
         row = stats(here, "early_stop_test_accuracy").loc[(round_, variant)]
         return f"{100 * row['min']:.2f}–{100 * row['max']:.2f}"
+
     return value
 
 
@@ -76,9 +78,11 @@ def stop(variant: str, round_: int):
 
 def stop_ratio(variant: str, round_: int):
     """How many times later than the ticket a control reaches its minimum validation loss."""
+
     def value(here: Path) -> str:
         s = stats(here, "early_stop_iteration")["mean"]
         return f"{s.loc[(round_, variant)] / s.loc[(round_, 'ticket')]:.1f}"
+
     return value
 
 
@@ -91,18 +95,22 @@ def spread(here: Path, rounds: range) -> str:
 
 def mean_extreme(variant: str, column: str, how: str, scale: float, fmt: str):
     """The smallest or largest (``how``) per-round mean of a control over the rounds it ran."""
+
     def value(here: Path) -> str:
         means = stats(here, column)["mean"].xs(variant, level="variant")
         return format(scale * getattr(means, how)(), fmt)
+
     return value
 
 
 def controls_stop(round_: int, how: str):
     """The earliest or latest early stop of any control network at a round."""
+
     def value(here: Path) -> str:
         rows = summary(here)
         s = rows.loc[(rows["round"] == round_) & (rows["variant"] != "ticket"), "early_stop_iteration"]
         return f"{getattr(s, how)():,.0f}"
+
     return value
 
 

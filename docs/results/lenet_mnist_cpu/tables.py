@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
 from mdtable import markdown
 from numfmt import both, num, pct, span
 
@@ -21,10 +20,17 @@ def _summary(here: Path) -> pd.DataFrame:
 def _means(here: Path) -> pd.DataFrame:
     """Mean over trials per round and variant: remaining (%), accuracy at early stop, early-stop iteration."""
     s = _summary(here)
-    return s.groupby(["variant", "round"]).agg(
-        remaining=("weights_remaining", "mean"), acc=("early_stop_test_accuracy", "mean"),
-        acc_min=("early_stop_test_accuracy", "min"), acc_max=("early_stop_test_accuracy", "max"),
-        stop=("early_stop_iteration", "mean")).reset_index()
+    return (
+        s.groupby(["variant", "round"])
+        .agg(
+            remaining=("weights_remaining", "mean"),
+            acc=("early_stop_test_accuracy", "mean"),
+            acc_min=("early_stop_test_accuracy", "min"),
+            acc_max=("early_stop_test_accuracy", "max"),
+            stop=("early_stop_iteration", "mean"),
+        )
+        .reset_index()
+    )
 
 
 def _variant(here: Path, variant: str) -> pd.DataFrame:
@@ -47,7 +53,9 @@ def accuracy_table(here: Path) -> str:
         part = m[m["variant"] == variant].set_index("round")
         rows.append([label] + [pct(part.loc[r, "acc"]) if r in part.index else None for r in ROUNDS])
     remaining = _variant(here, "ticket")["remaining"]
-    header = ["weights remaining (%)"] + [f"{100 * remaining[r]:g}" if r == 0 else _remaining(remaining[r]) for r in ROUNDS]
+    header = ["weights remaining (%)"] + [
+        f"{100 * remaining[r]:g}" if r == 0 else _remaining(remaining[r]) for r in ROUNDS
+    ]
     return markdown(pd.DataFrame(rows, columns=header))
 
 
@@ -125,8 +133,10 @@ def instability_table(here: Path) -> str:
     for rnd, part in t.groupby("round"):
         remaining = part["weights_remaining"].iloc[0]
         label = f"dense ({remaining * 100:g}%)" if rnd == 0 else f"ticket, round {rnd} ({_remaining(remaining)}%)"
-        rows.append([label] + [", ".join(f"{pct(v)}%" for v in part[part["k"] == k].sort_values("trial")["instability"])
-                               for k in ks])
+        rows.append(
+            [label]
+            + [", ".join(f"{pct(v)}%" for v in part[part["k"] == k].sort_values("trial")["instability"]) for k in ks]
+        )
     return markdown(pd.DataFrame(rows, columns=["network"] + [f"k = {k}" for k in ks]))
 
 

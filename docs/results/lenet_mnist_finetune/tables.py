@@ -22,7 +22,12 @@ def table(here: Path) -> str:
 
 TABLES = {"accuracy": table}
 VALUES = {**values(range(0, 8), LINES), **RUN_VALUES}
-VALUES.update({
-    f"loss_{name}_r{r}": (lambda csv, v, r: lambda here: f"{value(here, csv, v, r, 'early_stop_test_loss'):.3f}")(csv, v, r)
-    for name, (csv, v) in LINES.items() for r in range(0, 8)
-})
+VALUES.update(
+    {
+        f"loss_{name}_r{r}": (lambda csv, v, r: lambda here: f"{value(here, csv, v, r, 'early_stop_test_loss'):.3f}")(
+            csv, v, r
+        )
+        for name, (csv, v) in LINES.items()
+        for r in range(0, 8)
+    }
+)

@@ -46,14 +46,16 @@ def vs_k_table(here: Path) -> str:
         dense_i = inst[(inst["k"] == k) & (inst["round"] == 0)]["instability"]
         sparse_i = inst[(inst["k"] == k) & (inst["round"] == sparse)]["instability"]
         acc = imp[(imp["k"] == k) & (imp["round"] == sparse)]
-        rows.append({
-            "k": k,
-            "dense instability (%)": _span(dense_i),
-            f"round {sparse} instability (%)": _span(sparse_i),
-            f"round {sparse} stable (≤ 2%)": f"{int((sparse_i <= THRESHOLD).sum())} of {len(sparse_i)}",
-            f"round {sparse} test acc. at early stop (%)": _span(acc["early_stop_test_accuracy"]),
-            f"round {sparse} final test acc. (%)": _span(acc["final_test_accuracy"]),
-        })
+        rows.append(
+            {
+                "k": k,
+                "dense instability (%)": _span(dense_i),
+                f"round {sparse} instability (%)": _span(sparse_i),
+                f"round {sparse} stable (≤ 2%)": f"{int((sparse_i <= THRESHOLD).sum())} of {len(sparse_i)}",
+                f"round {sparse} test acc. at early stop (%)": _span(acc["early_stop_test_accuracy"]),
+                f"round {sparse} final test acc. (%)": _span(acc["final_test_accuracy"]),
+            }
+        )
     return markdown(pd.DataFrame(rows))
 
 
@@ -130,6 +132,22 @@ def load(here: Path) -> str:
 
 
 TABLES = {"vs_k": vs_k_table}
-VALUES = {fn.__name__: fn for fn in (
-    dense_acc, dense_final, remaining, sparse_round, best_k, acc_k0, acc_best, sparse_inst_k0,
-    sparse_inst_max, dense_inst_max, jobs, trained, wall, load)}
+VALUES = {
+    fn.__name__: fn
+    for fn in (
+        dense_acc,
+        dense_final,
+        remaining,
+        sparse_round,
+        best_k,
+        acc_k0,
+        acc_best,
+        sparse_inst_k0,
+        sparse_inst_max,
+        dense_inst_max,
+        jobs,
+        trained,
+        wall,
+        load,
+    )
+}

@@ -26,7 +26,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import torch
 from scipy.stats import spearmanr
 
 from lth import checkpoint
@@ -48,12 +47,21 @@ def main() -> None:
     keep, _ = validation_indices(len(raw.train_y), VALIDATION_SIZE, SPLIT_SEED)
     train = raw.train_x[keep].flatten(1)  # raw pixel values, 0-255
     constant = train.amax(0) == train.amin(0)
-    pd.DataFrame([{
-        "split": "train", "examples": len(train), "pixels": train.shape[1],
-        "constant_pixels": int(constant.sum()), "zero_pixels": int((train.amax(0) == 0).sum()),
-    }]).to_csv(HERE / "anatomy" / "mnist_inputs.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "split": "train",
+                "examples": len(train),
+                "pixels": train.shape[1],
+                "constant_pixels": int(constant.sum()),
+                "zero_pixels": int((train.amax(0) == 0).sum()),
+            }
+        ]
+    ).to_csv(HERE / "anatomy" / "mnist_inputs.csv", index=False)
 
-    sizes = [{"train_fraction": f, "examples": len(stratified_subset(raw.train_y[keep], f, SPLIT_SEED))} for f in FRACTIONS]
+    sizes = [
+        {"train_fraction": f, "examples": len(stratified_subset(raw.train_y[keep], f, SPLIT_SEED))} for f in FRACTIONS
+    ]
     pd.DataFrame(sizes).to_csv(HERE / "less_data" / "subset_sizes.csv", index=False)
 
     recorded = pd.read_csv(HERE.parent / "lenet_mnist_cpu" / "summary.csv").query("round == 0").set_index("trial")
@@ -64,8 +72,11 @@ def main() -> None:
         trained = checkpoint.load(trained_path, "trained dense network")
         for layer in trained.masks:
             before, after = init[layer].double(), trained.weights[layer].double()
-            row = {"trial": trial, "layer": layer,
-                   "spearman_abs_init_trained": spearmanr(before.abs().flatten(), after.abs().flatten()).statistic}
+            row = {
+                "trial": trial,
+                "layer": layer,
+                "spearman_abs_init_trained": spearmanr(before.abs().flatten(), after.abs().flatten()).statistic,
+            }
             if before.shape[1] == len(constant):  # the first layer: one column per input pixel
                 moved = (after - before).abs()
                 row["mean_abs_change_constant_inputs"] = moved[:, constant].mean().item()
@@ -73,9 +84,14 @@ def main() -> None:
             rows.append(row)
         record = json.loads(checkpoint.sidecar(trained_path).read_text())
         compared = ("early_stop_iteration", "early_stop_test_accuracy", "final_test_accuracy")
-        reruns.append({"trial": trial, "commit": record["environment"]["git_commit"],
-                       **{k: record["summary"][k] for k in compared},
-                       **{f"recorded_{k}": recorded.loc[trial, k] for k in compared}})
+        reruns.append(
+            {
+                "trial": trial,
+                "commit": record["environment"]["git_commit"],
+                **{k: record["summary"][k] for k in compared},
+                **{f"recorded_{k}": recorded.loc[trial, k] for k in compared},
+            }
+        )
     pd.DataFrame(rows).to_csv(HERE / "anatomy" / "init_vs_trained.csv", index=False)
     pd.DataFrame(reruns).to_csv(HERE / "anatomy" / "rerun_round0.csv", index=False)
 

@@ -6,18 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
 from mdtable import markdown
 from numfmt import both, num, pct, span
 
-LAYERS = {"hidden.0.weight": "hidden layer 1 (784×300)", "hidden.1.weight": "hidden layer 2 (300×100)",
-          "output.weight": "output layer (100×10)"}
+LAYERS = {
+    "hidden.0.weight": "hidden layer 1 (784×300)",
+    "hidden.1.weight": "hidden layer 2 (300×100)",
+    "output.weight": "output layer (100×10)",
+}
 NEAR_ZERO_ROUNDS = [0, 3, 7, 10, 12, 15]  # 100 … 3.6% remaining, as on ../lenet_mnist_cpu/
 DEAD_ROUNDS = [10, 12, 14, 15]
 LAST = 15
 
 
 # --- anatomy -------------------------------------------------------------------------------------
+
 
 def _anatomy(here: Path) -> pd.DataFrame:
     a = pd.read_csv(here / "anatomy" / "anatomy.csv")
@@ -42,21 +45,28 @@ def _remaining_label(value: float) -> str:
 def near_zero_table(here: Path) -> str:
     near, remaining = _by_round(here, "near_zero_fraction"), _remaining(here)
     rows = [[label] + [f"{pct(near.loc[r, layer], 1)}%" for r in NEAR_ZERO_ROUNDS] for layer, label in LAYERS.items()]
-    return markdown(pd.DataFrame(rows, columns=["weights remaining (%)"] +
-                                 [_remaining_label(remaining[r]) for r in NEAR_ZERO_ROUNDS]))
+    return markdown(
+        pd.DataFrame(
+            rows, columns=["weights remaining (%)"] + [_remaining_label(remaining[r]) for r in NEAR_ZERO_ROUNDS]
+        )
+    )
 
 
 def dead_table(here: Path) -> str:
     dead, unused, remaining = _by_round(here, "dead_units"), _by_round(here, "in_units_no_outgoing"), _remaining(here)
     a = _anatomy(here)
     size = a.drop_duplicates("layer").set_index("layer")
-    rows = [[f"first hidden layer: dead units (of {size.loc['hidden.0.weight', 'out_units']})"]
-            + [f"{dead.loc[r, 'hidden.0.weight']:g}" for r in DEAD_ROUNDS],
-            [f"second hidden layer: dead units (of {size.loc['hidden.1.weight', 'out_units']})"]
-            + [f"{dead.loc[r, 'hidden.1.weight']:g}" for r in DEAD_ROUNDS],
-            [f"input pixels with no connection (of {size.loc['hidden.0.weight', 'in_units']})"]
-            + [f"{unused.loc[r, 'hidden.0.weight']:g}" for r in DEAD_ROUNDS]]
-    return markdown(pd.DataFrame(rows, columns=["weights remaining (%)"] + [_remaining_label(remaining[r]) for r in DEAD_ROUNDS]))
+    rows = [
+        [f"first hidden layer: dead units (of {size.loc['hidden.0.weight', 'out_units']})"]
+        + [f"{dead.loc[r, 'hidden.0.weight']:g}" for r in DEAD_ROUNDS],
+        [f"second hidden layer: dead units (of {size.loc['hidden.1.weight', 'out_units']})"]
+        + [f"{dead.loc[r, 'hidden.1.weight']:g}" for r in DEAD_ROUNDS],
+        [f"input pixels with no connection (of {size.loc['hidden.0.weight', 'in_units']})"]
+        + [f"{unused.loc[r, 'hidden.0.weight']:g}" for r in DEAD_ROUNDS],
+    ]
+    return markdown(
+        pd.DataFrame(rows, columns=["weights remaining (%)"] + [_remaining_label(remaining[r]) for r in DEAD_ROUNDS])
+    )
 
 
 def _last(here: Path, column: str, layer: str) -> float:
@@ -98,6 +108,7 @@ def _rerun(here: Path) -> pd.DataFrame:
 
 
 # --- sweeps --------------------------------------------------------------------------------------
+
 
 def _sweep(here: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(here / name / "sweep.csv")
@@ -208,8 +219,13 @@ VALUES = {
     "no_outgoing_hidden1_last": lambda here: f"{_last(here, 'in_units_no_outgoing', 'hidden.1.weight'):g}",
     "no_incoming_hidden1_last": lambda here: f"{_last(here, 'out_units_no_incoming', 'hidden.0.weight'):g}",
     "unused_pixels_last": lambda here: f"{_last(here, 'in_units_no_outgoing', 'hidden.0.weight'):g}",
-    "unused_pixels_trials": lambda here: both(_anatomy(here).query(f"round == {LAST} and layer == 'hidden.0.weight'")
-                                              .sort_values("trial")["in_units_no_outgoing"], lambda v: f"{v:g}", ""),
+    "unused_pixels_trials": lambda here: both(
+        _anatomy(here)
+        .query(f"round == {LAST} and layer == 'hidden.0.weight'")
+        .sort_values("trial")["in_units_no_outgoing"],
+        lambda v: f"{v:g}",
+        "",
+    ),
     "constant_pixels": lambda here: str(_inputs(here)["constant_pixels"]),
     "zero_pixels": lambda here: str(_inputs(here)["zero_pixels"]),
     "train_examples": lambda here: num(_inputs(here)["examples"]),
@@ -220,12 +236,14 @@ VALUES = {
     "moved_other": lambda here: _moved(here, "mean_abs_change_other_inputs"),
     "rerun_acc": lambda here: both(_rerun(here)["early_stop_test_accuracy"]),
     "recorded_acc": lambda here: both(_rerun(here)["recorded_early_stop_test_accuracy"]),
-    "rerun_commits": lambda here: " and ".join(f"`{c[:7]}`{' (uncommitted changes)' if c.endswith('+dirty') else ''}"
-                                               for c in _rerun(here)["commit"]),
+    "rerun_commits": lambda here: " and ".join(
+        f"`{c[:7]}`{' (uncommitted changes)' if c.endswith('+dirty') else ''}" for c in _rerun(here)["commit"]
+    ),
     # the sweeps
     "networks": lambda here: str(len(_sweep(here, "lr")) + len(_sweep(here, "less_data"))),
-    "train_seconds_medians": lambda here: span(pd.concat([_sweep(here, n).groupby("sweep_value")["train_seconds"].median()
-                                                          for n in ("lr", "less_data")])),
+    "train_seconds_medians": lambda here: span(
+        pd.concat([_sweep(here, n).groupby("sweep_value")["train_seconds"].median() for n in ("lr", "less_data")])
+    ),
     "stop_lr_paper_ticket": lambda here: _stop_span(here, "lr", 0.0012, "ticket", 2),
     "stop_lr_paper_reinit": lambda here: _stop_span(here, "lr", 0.0012, "reinit", 2),
     "stop_lr_paper_dense": lambda here: num(_lr(here, 0.0012, "ticket", "early_stop_iteration").loc[0]),
@@ -240,10 +258,14 @@ VALUES = {
     "lr_paper_advantage_last": lambda here: f"{_advantage(here, 0.0012).iloc[-1]:.1f}",
     "lr_high_dense": lambda here: pct(_lr(here, 0.0048, "ticket").loc[0]),
     "lr_high_advantage": lambda here: _points(_advantage(here, 0.0048)[_advantage(here, 0.0048) > 0]),
-    "lr_high_reversed_at": lambda here: ", ".join(_remaining_label(_sweep_remaining(here, "lr")[r])
-                                                  for r in _advantage(here, 0.0048)[_advantage(here, 0.0048) <= 0].index),
-    "subset_sizes": lambda here: ", ".join(num(n) for n in _subset(here)["examples"].iloc[:-1])
-                                 + f" and {num(_subset(here)['examples'].iloc[-1])}",
+    "lr_high_reversed_at": lambda here: ", ".join(
+        _remaining_label(_sweep_remaining(here, "lr")[r])
+        for r in _advantage(here, 0.0048)[_advantage(here, 0.0048) <= 0].index
+    ),
+    "subset_sizes": lambda here: (
+        ", ".join(num(n) for n in _subset(here)["examples"].iloc[:-1])
+        + f" and {num(_subset(here)['examples'].iloc[-1])}"
+    ),
     "smallest_subset": lambda here: num(_subset(here)["examples"].iloc[0]),
     "gain_25": lambda here: _points(_gain(here, 0.25)),
     "gain_50": lambda here: _points(_gain(here, 0.5)),
@@ -251,10 +273,12 @@ VALUES = {
     "gain_from_25": lambda here: _points(pd.concat([_gain(here, f) for f in (0.25, 0.5, 1.0)])),
     "gain_10": lambda here: f"{_signed(_gain(here, 0.1).min())}/{_signed(_gain(here, 0.1).max())}",
     "dense_10": lambda here: pct(_less(here, 0.1).loc[0]),
-    "stop_dense_fractions": lambda here: ", ".join(num(v) for v in _pivot(here, "less_data", "early_stop_iteration")
-                                                   .xs("ticket", level="variant")[0]),
-    "stop_last_fractions": lambda here: ", ".join(num(v) for v in _pivot(here, "less_data", "early_stop_iteration")
-                                                  .xs("ticket", level="variant").iloc[:-1, -1]),
+    "stop_dense_fractions": lambda here: ", ".join(
+        num(v) for v in _pivot(here, "less_data", "early_stop_iteration").xs("ticket", level="variant")[0]
+    ),
+    "stop_last_fractions": lambda here: ", ".join(
+        num(v) for v in _pivot(here, "less_data", "early_stop_iteration").xs("ticket", level="variant").iloc[:-1, -1]
+    ),
     "half_data_17": lambda here: pct(_less(here, 0.5).loc[_round_of(here, "less_data", 17.0)], 1),
     "full_data_dense": lambda here: pct(_less(here, 1.0).loc[0], 1),
 }

@@ -10,9 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
+from mdtable import markdown
 
 from lth.studies.xor_sensitivity import distances, row_from_tables
-from mdtable import markdown
 
 MODES = {"oneshot": "one-shot", "iterative": "iterative"}
 STUDIES = {"default setup": ".", "closest setup": "paper_setup"}
@@ -33,11 +33,15 @@ def _pair(db: float, zl: float) -> str:
 
 def _table1(here: Path, folder: str) -> str:
     t1 = _csv(here, f"{folder}/table1.csv")
-    return markdown(pd.DataFrame({
-        "hidden units h": t1["width"],
-        "DB success": [f"{d:.1f}% ({ci})" for d, ci in zip(t1["db_success_pct"], t1["db_ci95_pct"])],
-        "ZL success": [f"{z:.1f}%" for z in t1["zl_success_pct"]],
-    }))
+    return markdown(
+        pd.DataFrame(
+            {
+                "hidden units h": t1["width"],
+                "DB success": [f"{d:.1f}% ({ci})" for d, ci in zip(t1["db_success_pct"], t1["db_ci95_pct"])],
+                "ZL success": [f"{z:.1f}%" for z in t1["zl_success_pct"]],
+            }
+        )
+    )
 
 
 def _table2(here: Path, folder: str) -> str:
@@ -64,7 +68,9 @@ def widths_table(here: Path) -> str:
     for _, p in paper.iterrows():
         row = {"hidden units h": int(p["width"]), "paper DB / ZL (%)": _pair(p["db_pct"], p["zl_pct"])}
         for name, t1 in studies.items():
-            row[f"{name} DB / ZL (%)"] = _pair(t1.loc[p["width"], "db_success_pct"], t1.loc[p["width"], "zl_success_pct"])
+            row[f"{name} DB / ZL (%)"] = _pair(
+                t1.loc[p["width"], "db_success_pct"], t1.loc[p["width"], "zl_success_pct"]
+            )
         rows.append(row)
     return markdown(pd.DataFrame(rows))
 
@@ -90,10 +96,15 @@ def distance_table(here: Path) -> str:
         d = distances(row_from_tables(_csv(here, f"{folder}/table1.csv"), _csv(here, f"{folder}/table2.csv")))
         t2 = _csv(here, f"{folder}/table2.csv")
         two = t2[t2["units"] == 2]["db_success_pct"]
-        rows.append({"study": name, "Table 1 (10 numbers)": f"{d['table1_distance']:.1f}",
-                     "Table 2 (pruned-to-2 DB range)": f"{d['table2_distance']:.1f}",
-                     "both (12 numbers)": f"{d['distance']:.1f}",
-                     "pruned to 2 units: DB range": f"{two.min():.1f}-{two.max():.1f}%"})
+        rows.append(
+            {
+                "study": name,
+                "Table 1 (10 numbers)": f"{d['table1_distance']:.1f}",
+                "Table 2 (pruned-to-2 DB range)": f"{d['table2_distance']:.1f}",
+                "both (12 numbers)": f"{d['distance']:.1f}",
+                "pruned to 2 units: DB range": f"{two.min():.1f}-{two.max():.1f}%",
+            }
+        )
     return markdown(pd.DataFrame(rows))
 
 
@@ -104,7 +115,9 @@ def _setup(row: pd.Series) -> str:
     else:
         opt = f"SGD {row['lr']:g}" + (f" (momentum {row['momentum']:g})" if row["momentum"] else "")
     init = "Glorot" if row["init"] == "glorot_normal" else f"N(0, {row['init_std']:g})"
-    bias = {"zero": "0", "constant": f"{row['bias_scale']:g}", "normal": f"N(0, {row['bias_scale']:g})"}[row["bias_init"]]
+    bias = {"zero": "0", "constant": f"{row['bias_scale']:g}", "normal": f"N(0, {row['bias_scale']:g})"}[
+        row["bias_init"]
+    ]
     return f"{opt}, {init}, biases {bias}, {int(row['iterations']):,} it"
 
 
