@@ -265,6 +265,9 @@ def _read_xor(root: Path) -> RawData:
     return RawData(*sample(XOR_TRAIN), *sample(XOR_TEST))
 
 
+# CIFAR-10's per-channel mean and standard deviation (pixel values / 255), for the full set and the subset.
+CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+
 DATASETS: dict[str, DatasetInfo] = {
     info.name: info
     for info in [
@@ -282,20 +285,12 @@ DATASETS: dict[str, DatasetInfo] = {
             "cifar10",
             (3, 32, 32),
             10,
-            (0.4914, 0.4822, 0.4465),
-            (0.2470, 0.2435, 0.2616),
+            CIFAR10_MEAN,
+            CIFAR10_STD,
             255.0,
             _torchvision("CIFAR10", ["cifar-10-batches-py", "cifar-10-python.tar.gz"]),
         ),
-        DatasetInfo(
-            "cifar10_subset",
-            (3, 32, 32),
-            10,
-            (0.4914, 0.4822, 0.4465),
-            (0.2470, 0.2435, 0.2616),
-            255.0,
-            _read_cifar10_subset,
-        ),
+        DatasetInfo("cifar10_subset", (3, 32, 32), 10, CIFAR10_MEAN, CIFAR10_STD, 255.0, _read_cifar10_subset),
         DatasetInfo("xor", (2,), 2, (0.0,), (1.0,), 1.0, _read_xor),
     ]
 }

@@ -31,8 +31,7 @@ rule figures:
         summary="results/{exp}/summary.csv",
         curves="results/{exp}/curves.csv",
     output:
-        png=figure_reports("results/{exp}/figures", FIGURES, "{exp}", "figures"),
-        pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=FIGURES),
+        **figure_outputs("exp", FIGURES, "figures"),
     log:
         "results/{exp}/logs/figures.log",
     conda:

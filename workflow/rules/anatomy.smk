@@ -31,8 +31,7 @@ rule anatomy_figures:
         hist="results/{exp}/anatomy_hist.csv",
         units="results/{exp}/anatomy_units.csv",
     output:
-        png=figure_reports("results/{exp}/figures", ANATOMY_FIGURES, "{exp}", "anatomy"),
-        pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=ANATOMY_FIGURES),
+        **figure_outputs("exp", ANATOMY_FIGURES, "anatomy"),
     log:
         "results/{exp}/logs/anatomy_figures.log",
     conda:

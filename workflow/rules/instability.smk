@@ -185,10 +185,7 @@ rule instability_figures:
         paths="results/{exp}/instability_paths.csv",
         imp="results/{exp}/imp_rewinding.csv",
     output:
-        png=figure_reports(
-            "results/{exp}/figures", INSTABILITY_FIGURES, "{exp}", "instability"
-        ),
-        pdf=expand("results/{{exp}}/figures/{fig}.pdf", fig=INSTABILITY_FIGURES),
+        **figure_outputs("exp", INSTABILITY_FIGURES, "instability"),
     log:
         "results/{exp}/logs/instability_figures.log",
     conda:

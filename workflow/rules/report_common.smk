@@ -80,16 +80,21 @@ def figure_files(prefix, names):
     return [f"{prefix}/{name}.{ext}" for name in names for ext in FORMATS]
 
 
-def figure_reports(folder, figures, category, subcategory):
-    """The PNGs of ``figures`` in ``folder`` marked for the report, each with its own caption
-    (workflow/report/figures/<figure>.rst): a caption describes its figure, not its group.
-    """
-    return [
-        snakemake_io.report(
-            f"{folder}/{fig}.png",
-            caption=f"../report/figures/{fig}.rst",
-            category=category,
-            subcategory=subcategory,
-        )
-        for fig in figures
-    ]
+def figure_outputs(wildcard, figures, subcategory):
+    """A figure rule's outputs: the PNG of each of ``figures`` in results/{<wildcard>}/figures,
+    marked for the report under that experiment (or study, or sweep) with its own caption
+    (workflow/report/figures/<figure>.rst: a caption describes its figure, not its group), and
+    the PDF beside it."""
+    folder = f"results/{{{wildcard}}}/figures"
+    return dict(
+        png=[
+            snakemake_io.report(
+                f"{folder}/{fig}.png",
+                caption=f"../report/figures/{fig}.rst",
+                category=f"{{{wildcard}}}",
+                subcategory=subcategory,
+            )
+            for fig in figures
+        ],
+        pdf=[f"{folder}/{fig}.pdf" for fig in figures],
+    )

@@ -162,10 +162,7 @@ rule ticket_figures:
         exp_curves=lambda w: f"results/{studied(w).name}/curves.csv",
         metrics=lambda w: study_trial_files(w, "new_init/metrics.csv"),
     output:
-        png=figure_reports(
-            "results/{tstudy}/figures", TICKET_FIGURES, "{tstudy}", "figures"
-        ),
-        pdf=expand("results/{{tstudy}}/figures/{fig}.pdf", fig=TICKET_FIGURES),
+        **figure_outputs("tstudy", TICKET_FIGURES, "figures"),
     log:
         "results/{tstudy}/logs/figures.log",
     conda:

@@ -31,8 +31,7 @@ rule sweep_figures:
     input:
         "results/{sweep}/sweep.csv",
     output:
-        png=figure_reports("results/{sweep}/figures", SWEEP_FIGURES, "{sweep}", "sweep"),
-        pdf=expand("results/{{sweep}}/figures/{fig}.pdf", fig=SWEEP_FIGURES),
+        **figure_outputs("sweep", SWEEP_FIGURES, "sweep"),
     log:
         "results/{sweep}/logs/sweep_figures.log",
     wildcard_constraints:
