@@ -76,11 +76,13 @@ def _signed(v: float) -> str:
     return f"{v:+.2f}".replace("-", "−")
 
 
-def _cells(here: Path, name: str, indices, round_, variant: str = "ticket") -> str:
-    """Accuracies of several members at one round, 'a% and b%' in sweep order (round -1: the last)."""
+def _cells(here: Path, name: str, indices, rounds, variant: str = "ticket") -> str:
+    """Accuracies of several members, 'a% and b%' in the order given: ``rounds`` is one round for
+    all or one per member (-1: the member's last round)."""
     acc = _metric(here, name)
+    rounds = rounds if isinstance(rounds, list) else [rounds] * len(indices)
     values = []
-    for index in indices:
+    for index, round_ in zip(indices, rounds):
         member = acc.loc[index]
         values.append(member[variant].dropna().iloc[-1] if round_ == -1 else member.loc[round_, variant])
     return both(values)
@@ -126,7 +128,9 @@ VALUES = {
     "load_mean": lambda here: f"{_load(here).mean():.1f}",
     "samples": lambda here: str(len(_load(here))),
     "networks": lambda here: str(sum(len(_sweep(here, n)) for n in SWEEPS)),
-    "train_seconds": lambda here: span(pd.concat([_sweep(here, n)["train_seconds"] for n in SWEEPS]), lambda v: f"{v:.0f}"),
+    "train_seconds": lambda here: span(
+        pd.concat([_sweep(here, n)["train_seconds"] for n in SWEEPS]), lambda v: f"{v:.0f}"
+    ),
     # init std: members 0.01, 0.1, 1.0
     "init_dense": lambda here: _cells(here, "init_std", [0, 1, 2], 0),
     "init_ticket_last": lambda here: _cells(here, "init_std", [0, 1], -1),
@@ -154,5 +158,9 @@ VALUES = {
     "rounds_ticket_last": lambda here: _cells(here, "rounds", [0, 1, 2], -1),
     "rounds_reinit_last": lambda here: _cells(here, "rounds", [0, 1, 2], -1, "reinit"),
     "rounds_adv_last": lambda here: _advantages(here, "rounds", [0, 1, 2]),
-    "train_seconds_median": lambda here: f"{pd.concat([_sweep(here, n)['train_seconds'] for n in SWEEPS]).median():.0f}",
+    "rounds_mid_50_25": lambda here: _cells(here, "rounds", [1, 1], [1, 2]),
+    "rounds_slow_50_25": lambda here: _cells(here, "rounds", [2, 2], [2, 4]),
+    "train_seconds_median": lambda here: (
+        f"{pd.concat([_sweep(here, n)['train_seconds'] for n in SWEEPS]).median():.0f}"
+    ),
 }
