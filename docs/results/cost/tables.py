@@ -113,6 +113,8 @@ SLICE_RUN = {
     "slice_load_mean": lambda here: f"{_slice_run(here)['load1_mean']:.1f}",
     "slice_load_max": lambda here: f"{_slice_run(here)['load1_max']:.1f}",
     "slice_median_s": lambda here: f"{_slice(here)['train_seconds'].median():.0f}",
+    "slice_stop_max": lambda here: num(_slice(here)["early_stop_iteration"].max()),
+    "slice_accuracy_spread": lambda here: f"{100 * _slice(here)['early_stop_test_accuracy'].agg(lambda a: a.max() - a.min()):.2f}",
 }
 SLICE_ACCURACY = {
     f"slice_{name}_r{r}": slice_value(variant, r, column, fmt)
