@@ -1,5 +1,6 @@
 """Shared by the results pages of the one-trial variants run (``configs/lenet_mnist_variants.yaml``:
-``lenet_mnist_oneshot``, ``lenet_mnist_finetune``, ``lenet_mnist_late_rewinding``), so their
+``lenet_mnist_oneshot``, ``lenet_mnist_finetune``, ``lenet_mnist_late_rewinding``) and of
+``configs/lenet_mnist_inverse_clamped.yaml`` (``lenet_mnist_inverse_clamped``), so their
 ``tables.py`` only say which lines of which summary they compare (importable like ``mdtable``:
 ``docs/`` is on the path).
 
@@ -17,9 +18,12 @@ from numfmt import num, pct
 
 
 def value(here: Path, csv: str, variant: str, round_: int, column: str) -> float:
-    """The trial's ``column`` for a variant at a round of ``csv`` (round 0: the dense network)."""
+    """The trial's ``column`` for a variant at a round of ``csv`` (round 0: the dense network, the
+    variant's own where it trains one, as the clamped ablation does, else the ticket's)."""
     s = pd.read_csv(here / csv)
-    rows = s[(s["round"] == round_) & (s["variant"] == (variant if round_ else "ticket"))]
+    if not round_ and not ((s["round"] == 0) & (s["variant"] == variant)).any():
+        variant = "ticket"
+    rows = s[(s["round"] == round_) & (s["variant"] == variant)]
     assert len(rows) == 1, f"{csv}: {len(rows)} rows for {variant} at round {round_}"
     return rows[column].iloc[0]
 
@@ -83,9 +87,11 @@ def values(here_rounds: range, lines: dict[str, tuple[str, str]]) -> dict:
     return out
 
 
-def gap(here: Path, a: tuple[str, str], b: tuple[str, str], round_: int) -> str:
-    """Accuracy at early stop of line ``a`` minus line ``b`` at a round, in points, signed."""
-    acc = [value(here, csv, v, round_, "early_stop_test_accuracy") for csv, v in (a, b)]
+def gap(here: Path, a: tuple[str, str], b: tuple[str, str], round_: int, round_b: int | None = None) -> str:
+    """Accuracy at early stop of line ``a`` minus line ``b`` at a round (``b`` at ``round_b`` when
+    given, e.g. 0 for a line's own dense network), in points, signed."""
+    acc = [value(here, csv, v, r, "early_stop_test_accuracy")
+           for (csv, v), r in ((a, round_), (b, round_ if round_b is None else round_b))]
     return f"{100 * (acc[0] - acc[1]):+.2f}"
 
 
