@@ -90,8 +90,10 @@ def values(here_rounds: range, lines: dict[str, tuple[str, str]]) -> dict:
 def gap(here: Path, a: tuple[str, str], b: tuple[str, str], round_: int, round_b: int | None = None) -> str:
     """Accuracy at early stop of line ``a`` minus line ``b`` at a round (``b`` at ``round_b`` when
     given, e.g. 0 for a line's own dense network), in points, signed."""
-    acc = [value(here, csv, v, r, "early_stop_test_accuracy")
-           for (csv, v), r in ((a, round_), (b, round_ if round_b is None else round_b))]
+    acc = [
+        value(here, csv, v, r, "early_stop_test_accuracy")
+        for (csv, v), r in ((a, round_), (b, round_ if round_b is None else round_b))
+    ]
     return f"{100 * (acc[0] - acc[1]):+.2f}"
 
 

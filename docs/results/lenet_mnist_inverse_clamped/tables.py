@@ -37,10 +37,19 @@ TABLES = {"accuracy": table}
 VALUES = {**values(range(0, 7), LINES), **RUN_VALUES}
 # The clamped line against random pruning (clamped minus random, points), and each ablation against
 # its own dense network (the clamped ablation trains its own; the inverse one shares the ticket's).
-VALUES.update({f"clamped_vs_random_r{r}": (lambda r: lambda here: gap(here, LINES["clamped"], LINES["random"], r))(r)
-               for r in range(1, 7)})
-VALUES.update({f"{name}_vs_dense_r{r}": (lambda name, r: lambda here: gap(here, LINES[name], LINES[name], r, 0))(name, r)
-               for name in ("inverse", "clamped") for r in range(1, 7)})
+VALUES.update(
+    {
+        f"clamped_vs_random_r{r}": (lambda r: lambda here: gap(here, LINES["clamped"], LINES["random"], r))(r)
+        for r in range(1, 7)
+    }
+)
+VALUES.update(
+    {
+        f"{name}_vs_dense_r{r}": (lambda name, r: lambda here: gap(here, LINES[name], LINES[name], r, 0))(name, r)
+        for name in ("inverse", "clamped")
+        for r in range(1, 7)
+    }
+)
 
 
 def train_seconds(here: Path, inverse: bool) -> str:
@@ -50,5 +59,9 @@ def train_seconds(here: Path, inverse: bool) -> str:
     return span(late["train_seconds"])
 
 
-VALUES.update({"train_s_inverse_late": lambda here: train_seconds(here, True),
-               "train_s_others_late": lambda here: train_seconds(here, False)})
+VALUES.update(
+    {
+        "train_s_inverse_late": lambda here: train_seconds(here, True),
+        "train_s_others_late": lambda here: train_seconds(here, False),
+    }
+)
