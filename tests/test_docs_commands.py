@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,8 @@ def test_the_docs_show_commands():
 @pytest.mark.parametrize(("page", "command"), COMMANDS, ids=[f"{p}: {c[:60]}" for p, c in COMMANDS])
 def test_documented_command_plans_its_jobs(page, command, tmp_path):
     words = shlex.split(command)
+    if "--configfile" not in words:  # config.yaml is read from the working directory
+        shutil.copy(REPO / "config.yaml", tmp_path)
     at = words.index("snakemake") + 1  # the added options go first: after `--` all words are targets
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(
